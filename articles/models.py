@@ -240,6 +240,7 @@ class AuditEntry(models.Model):
     old_value = models.JSONField(null=True, blank=True)
     new_value = models.JSONField(null=True, blank=True)
     batch = models.CharField(max_length=32, blank=True, default="", help_text="Groups the entries of one action, for undo.")
+    version = models.PositiveIntegerField(default=0, help_text="The article's version after this change.")
 
     class Meta:
         ordering = ["-at", "-id"]
