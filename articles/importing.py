@@ -1,0 +1,766 @@
+"""Import news item files: validate each one, then upsert them in batches.
+
+Flow per batch of files: read bytes and hash them; one query finds the known
+articles; unchanged files (same hash) stop there without being parsed; the rest
+are parsed and validated into `ArticleRecord`s — a bad file becomes a
+`FileError` and nothing of it is written; the good ones are written together in
+one transaction with bulk queries. If that transaction fails, the batch is
+retried file by file so one bad row cannot sink its neighbours.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.text import slugify
+
+from . import frontmatter, schema
+from .frontmatter import FrontMatterError, SourceTimestamp
+from .models import Article, ArticleImage, ArticleTopic, AuditEntry, ImportRun, Provider, RelatedArticle, Topic
+from .urlnorm import is_http_url, url_key
+
+EXTENSIONS = (".md", ".markdown", ".txt")
+DEFAULT_MAX_BYTES = 1024 * 1024
+DEFAULT_BATCH_SIZE = 500
+
+
+# --- results ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileError:
+    path: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class FileResult:
+    path: str
+    key: str
+    status: str  # created, updated, unchanged, rejected
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    error: FileError | None = None
+
+    def as_json(self) -> str:
+        return json.dumps(
+            {"path": self.path, "key": self.key, "status": self.status, "errors": self.errors, "warnings": self.warnings},
+            ensure_ascii=False,
+        )
+
+
+@dataclass
+class ImportSummary:
+    files: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    errors: list[FileError] = field(default_factory=list)
+
+    def count(self, result: FileResult) -> None:
+        self.files += 1
+        setattr(self, result.status, getattr(self, result.status) + 1)
+
+    def __str__(self) -> str:
+        return (
+            f"{self.files} files: {self.created} created, {self.updated} updated, "
+            f"{self.unchanged} unchanged, {self.rejected} rejected"
+        )
+
+
+class InvalidItem(ValueError):
+    """A front matter mapping that breaks the schema. `line` is 1-based when known."""
+
+    def __init__(self, message: str, line: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+# --- finding files -------------------------------------------------------------------
+
+
+def discover_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
+    """Every news item file under `paths` (files as given, directories recursively), sorted.
+
+    Raises FileNotFoundError for a path that does not exist.
+    """
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found.extend(
+                sorted(p for p in path.rglob("*") if p.suffix.lower() in EXTENSIONS and p.is_file())
+            )
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise FileNotFoundError(f"{path}: no such file or directory")
+    return found
+
+
+# --- validation: front matter dict -> ArticleRecord ---------------------------------------
+
+
+@dataclass
+class ArticleRecord:
+    """One validated item, ready to write: article columns plus its ordered children."""
+
+    fields: dict
+    provider: dict | None
+    topics: list[str]
+    images: list[dict]
+    related: list[dict]
+
+
+def _check_string(value, key: str, *, max_length: int | None = None, required: bool = False) -> str:
+    if not isinstance(value, str):
+        raise InvalidItem(f"{key}: expected a string, got {_type_name(value)}")
+    if required and not value.strip():
+        raise InvalidItem(f"{key}: must not be empty")
+    if max_length is not None and len(value) > max_length:
+        raise InvalidItem(f"{key}: longer than {max_length} characters")
+    return value
+
+
+def _check_int(value, key: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidItem(f"{key}: expected an integer, got {_type_name(value)}")
+    low, high = schema.INT32
+    if not low <= value <= high:
+        raise InvalidItem(f"{key}: {value} is out of range")
+    return value
+
+
+def _check_bool(value, key: str) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidItem(f"{key}: expected true or false, got {_type_name(value)}")
+    return value
+
+
+def _check_url(value, key: str) -> str:
+    value = _check_string(value, key)
+    if value and not is_http_url(value):
+        raise InvalidItem(f"{key}: not an http(s) URL: {value[:80]!r}")
+    return value
+
+
+def _type_name(value) -> str:
+    return {
+        bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "a list", dict: "a mapping",
+        type(None): "nothing (null)",
+    }.get(type(value), "a timestamp" if isinstance(value, (dt.date, dt.datetime)) else type(value).__name__)
+
+
+def parse_timestamp(value, key: str) -> tuple[dt.datetime, str]:
+    """A YAML timestamp or ISO-8601 string -> (aware UTC datetime, the text to write it back with)."""
+    if isinstance(value, dt.datetime):
+        raw = value.raw if isinstance(value, SourceTimestamp) else ""
+        moment = dt.datetime.combine(value.date(), value.time(), value.tzinfo)
+    elif isinstance(value, dt.date):
+        raw, moment = value.isoformat(), dt.datetime(value.year, value.month, value.day)
+    elif isinstance(value, str):
+        text = value.strip()
+        try:
+            moment = dt.datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in "zZ" and text else text)
+        except ValueError:
+            raise InvalidItem(f"{key}: not a timestamp: {value[:40]!r} (expected ISO 8601, e.g. 2020-05-01T01:53:00Z)")
+        raw = json.dumps(value, ensure_ascii=False)
+    else:
+        raise InvalidItem(f"{key}: expected a timestamp, got {_type_name(value)}")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    moment = moment.astimezone(dt.timezone.utc)
+    return moment, raw if len(raw) <= 64 else ""
+
+
+def _split_known(mapping: dict, known: Iterable[str]) -> tuple[dict, dict]:
+    known = set(known)
+    return {k: v for k, v in mapping.items() if k in known}, {k: v for k, v in mapping.items() if k not in known}
+
+
+def _image(value, key: str) -> dict:
+    if not isinstance(value, dict):
+        raise InvalidItem(f"{key}: expected a mapping, got {_type_name(value)}")
+    if "url" not in value:
+        raise InvalidItem(f"{key}: missing url")
+    known, extra = _split_known(value, schema.IMAGE_FIELDS)
+    image = {"url": _check_url(known["url"], f"{key}.url"), "extra_yaml": frontmatter.dump_extra(extra)}
+    for name in ("width", "height"):
+        if known.get(name) is not None:
+            image[name] = _check_int(known[name], f"{key}.{name}")
+    if known.get("title") is not None:
+        image["title"] = _check_string(known["title"], f"{key}.title")
+    if known.get("isCached") is not None:
+        image["is_cached"] = _check_bool(known["isCached"], f"{key}.isCached")
+    return image
+
+
+def _image_list(value, key: str) -> list[dict]:
+    if not isinstance(value, list):
+        raise InvalidItem(f"{key}: expected a list, got {_type_name(value)}")
+    return [_image(item, f"{key}[{index}]") for index, item in enumerate(value)]
+
+
+def _provider(value, key: str) -> dict:
+    if not isinstance(value, dict):
+        raise InvalidItem(f"{key}: expected a mapping, got {_type_name(value)}")
+    for name in ("name", "domain"):
+        if value.get(name) is not None:
+            _check_string(value[name], f"{key}.{name}", max_length=255)
+    if value.get("images") is not None:
+        _image_list(value["images"], f"{key}.images")
+    if not (value.get("name") or value.get("domain")):
+        raise InvalidItem(f"{key}: needs a name or a domain")
+    return _json_safe(value, key)
+
+
+def _json_safe(value, key: str):
+    """Values kept in JSON columns must be JSON; a timestamp there would not come back as one."""
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        raise InvalidItem(f"{key}: holds a value that is not plain text, number, list or mapping") from None
+    return value
+
+
+def _related(value, key: str) -> dict:
+    if not isinstance(value, dict):
+        raise InvalidItem(f"{key}: expected a mapping, got {_type_name(value)}")
+    known, extra = _split_known(value, schema.RELATED_FIELDS)
+    item: dict = {"extra_yaml": frontmatter.dump_extra(extra)}
+    for name in ("title", "excerpt"):
+        if known.get(name) is not None:
+            item[name] = _check_string(known[name], f"{key}.{name}")
+    if known.get("type") is not None:
+        item["type"] = _check_string(known["type"], f"{key}.type", max_length=64)
+    for name in ("webUrl", "ampWebUrl", "cdnAmpWebUrl"):
+        if known.get(name) is not None:
+            item[schema.RELATED_FIELDS[name]] = _check_url(known[name], f"{key}.{name}")
+    if known.get("publishedDateTime") is not None:
+        item["published_date_time"], item["published_date_time_raw"] = parse_timestamp(
+            known["publishedDateTime"], f"{key}.publishedDateTime"
+        )
+    if known.get("quality") is not None:
+        item["quality"] = _check_int(known["quality"], f"{key}.quality")
+    if known.get("provider") is not None:
+        item["provider"] = _provider(known["provider"], f"{key}.provider")
+    if known.get("images") is not None:
+        _image_list(known["images"], f"{key}.images")
+        item["images"] = _json_safe(known["images"], f"{key}.images")
+    item["web_url_key"] = url_key(item.get("web_url") or "")
+    return item
+
+
+def validate(front: dict) -> ArticleRecord:
+    """Check a parsed front matter mapping against the schema and turn it into columns. Raises InvalidItem."""
+    title = front.get("title")
+    if title is None:
+        raise InvalidItem("title: missing (every item needs a title)")
+    _check_string(title, "title", required=True)
+    if not (front.get("webUrl") or front.get("originalUrl")):
+        raise InvalidItem("webUrl/originalUrl: missing (every item needs at least one)")
+
+    fields: dict = {"source_keys": [str(key) for key in front]}
+    extra: dict = {}
+    for key, value in front.items():
+        if not isinstance(key, str):
+            extra[key] = value
+            continue
+        if value is None or key not in schema.MODELLED_KEYS:
+            extra[key] = value  # unknown keys and explicit nulls travel verbatim
+            continue
+        column = schema.SCALAR_FIELDS.get(key)
+        if key in schema.URL_KEYS:
+            fields[column] = _check_url(value, key)
+        elif key == "category":
+            fields[column] = _check_string(value, key, max_length=255)
+        elif key == "type":
+            fields[column] = _check_string(value, key, max_length=64)
+        elif key in schema.STRING_KEYS:
+            fields[column] = _check_string(value, key)
+        elif key in schema.INTEGER_KEYS:
+            fields[column] = _check_int(value, key)
+        elif key == "published":
+            fields["status"] = Article.Status.PUBLISHED if _check_bool(value, key) else Article.Status.AWAITING_REVIEW
+        elif key == "publishedDateTime":
+            fields["published_date_time"], fields["published_date_time_raw"] = parse_timestamp(value, key)
+    fields["extra_yaml"] = frontmatter.dump_extra(extra)
+    fields["web_url_key"] = url_key(fields.get("web_url", ""))
+    fields["original_url_key"] = url_key(fields.get("original_url", ""))
+
+    provider = _provider(front["provider"], "provider") if front.get("provider") is not None else None
+    topics = front.get("topics")
+    if topics is None:
+        topics = []
+    elif not isinstance(topics, list):
+        raise InvalidItem(f"topics: expected a list, got {_type_name(topics)}")
+    for index, topic in enumerate(topics):
+        _check_string(topic, f"topics[{index}]", max_length=255, required=True)
+    images = _image_list(front["images"], "images") if front.get("images") is not None else []
+    related = front.get("related")
+    if related is None:
+        related = []
+    elif not isinstance(related, list):
+        raise InvalidItem(f"related: expected a list, got {_type_name(related)}")
+    related = [_related(item, f"related[{index}]") for index, item in enumerate(related)]
+    return ArticleRecord(fields=fields, provider=provider, topics=list(topics), images=images, related=related)
+
+
+def key_line(text: str, key: str) -> int | None:
+    """The line of a top-level key in a file, to point an error at it."""
+    name = key.split(":")[0].split(".")[0].split("[")[0].split("/")[0]
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith(name + ":"):
+            return number
+    return None
+
+
+# --- the import ------------------------------------------------------------------------
+
+
+@dataclass
+class PendingFile:
+    path: Path
+    key: str
+    data: bytes | None
+    content_hash: str
+    record: ArticleRecord | None = None
+    body: str = ""
+    existing: dict | None = None
+
+
+ARTICLE_COLUMNS = (
+    "category", "title", "excerpt", "published_date_time", "published_date_time_raw", "original_url", "web_url",
+    "amp_web_url", "cdn_amp_web_url", "type", "quality", "heat", "status", "featured_content", "secured",
+)
+DEFAULTS = {field.name: field.get_default() for field in Article._meta.concrete_fields if field.name in ARTICLE_COLUMNS}
+# Columns compared for "what changed upstream"; editor-kept ones are skipped per article.
+COMPARED_COLUMNS = ARTICLE_COLUMNS + ("body", "extra_yaml", "source_keys")
+EXISTING_VALUES = (
+    "id", "source_key", "content_hash", "editor_fields", "version", "reviewed_at", "changed_since_review",
+) + COMPARED_COLUMNS
+
+
+class Importer:
+    """Imports files in batches. Keeps provider and topic ids cached for the whole run."""
+
+    def __init__(self, *, dry_run: bool = False, overwrite_edits: bool = False,
+                 max_bytes: int = DEFAULT_MAX_BYTES, batch_size: int = DEFAULT_BATCH_SIZE):
+        self.dry_run = dry_run
+        self.overwrite_edits = overwrite_edits
+        self.max_bytes = max_bytes
+        self.batch_size = batch_size
+        self.provider_ids: dict[str, int] = {}
+        self.provider_mappings: dict[str, dict] = {}
+        self.topic_ids: dict[str, int] = {}
+        self.seen_keys: dict[str, str] = {}
+
+    # reading ------------------------------------------------------------------------
+
+    def read(self, path: Path) -> PendingFile | FileResult:
+        key = path.stem
+        try:
+            size = path.stat().st_size
+            if size > self.max_bytes:
+                return self.rejected(path, key, None, f"file is {size} bytes, over the limit of {self.max_bytes} (--max-bytes)")
+            with path.open("rb") as handle:
+                data = handle.read(self.max_bytes + 1)
+        except OSError as error:
+            return self.rejected(path, key, None, f"cannot read: {error.strerror or error}")
+        if len(data) > self.max_bytes:
+            return self.rejected(path, key, None, f"file is over the limit of {self.max_bytes} bytes (--max-bytes)")
+        if len(key) > 255:
+            return self.rejected(path, key, None, "file name is longer than 255 characters")
+        if key in self.seen_keys:
+            return self.rejected(path, key, None, f"same source key {key!r} as {self.seen_keys[key]} in this run")
+        self.seen_keys[key] = str(path)
+        return PendingFile(path=path, key=key, data=data, content_hash=hashlib.blake2b(data, digest_size=20).hexdigest())
+
+    def parse(self, pending: PendingFile) -> FileResult | None:
+        """Parse and validate; returns a rejection, or None with `pending.record` filled."""
+        try:
+            document = frontmatter.parse(pending.data)
+            pending.record = validate(document.front)
+            pending.body = document.body
+        except FrontMatterError as error:
+            return self.rejected(pending.path, pending.key, error.line, error.message)
+        except InvalidItem as error:
+            text = pending.data.decode("utf-8-sig", errors="replace")
+            return self.rejected(pending.path, pending.key, error.line or key_line(text, error.message), error.message)
+        except RecursionError:
+            return self.rejected(pending.path, pending.key, None, "nesting too deep")
+        finally:
+            pending.data = None  # the bytes are not needed any more; keep memory flat
+        return None
+
+    @staticmethod
+    def rejected(path: Path, key: str, line: int | None, message: str) -> FileResult:
+        error = FileError(str(path), line, message)
+        return FileResult(path=str(path), key=key, status="rejected", errors=[str(error)], error=error)
+
+    # the batch --------------------------------------------------------------------------
+
+    def import_batch(self, paths: list[Path]) -> list[FileResult]:
+        results: list[FileResult] = []
+        pending: list[PendingFile] = []
+        for path in paths:
+            item = self.read(path)
+            (results if isinstance(item, FileResult) else pending).append(item)
+        existing = {
+            row["source_key"]: row
+            for row in Article.objects.filter(source_key__in=[p.key for p in pending]).values(*EXISTING_VALUES)
+        } if pending else {}
+        to_write: list[PendingFile] = []
+        for item in pending:
+            item.existing = existing.get(item.key)
+            if self.is_unchanged(item):
+                results.append(FileResult(path=str(item.path), key=item.key, status="unchanged"))
+                continue
+            rejection = self.parse(item)
+            if rejection:
+                results.append(rejection)
+            else:
+                to_write.append(item)
+        if not to_write:
+            return results
+        if self.dry_run:
+            results.extend(self.result_for(item, changed=True) for item in to_write)
+            return results
+        try:
+            with transaction.atomic():
+                written = self.write(to_write)
+            results.extend(written)
+        except DatabaseError:
+            results.extend(self.write_one_by_one(to_write))
+        return results
+
+    def is_unchanged(self, item: PendingFile) -> bool:
+        if not item.existing or item.existing["content_hash"] != item.content_hash:
+            return False
+        return not (self.overwrite_edits and item.existing["editor_fields"])
+
+    def write_one_by_one(self, items: list[PendingFile]) -> list[FileResult]:
+        results = []
+        for item in items:
+            try:
+                with transaction.atomic():
+                    results.extend(self.write([item]))
+            except IntegrityError as error:
+                if "source_key" in str(error) or "unique" in str(error).lower():
+                    # Another importer created it meanwhile: take it as an update.
+                    item.existing = Article.objects.filter(source_key=item.key).values(*EXISTING_VALUES).first()
+                    try:
+                        with transaction.atomic():
+                            results.extend(self.write([item]))
+                        continue
+                    except DatabaseError as retry_error:
+                        error = retry_error
+                results.append(self.rejected(item.path, item.key, None, f"database refused it: {error}"))
+            except DatabaseError as error:
+                results.append(self.rejected(item.path, item.key, None, f"database refused it: {error}"))
+        return results
+
+    def result_for(self, item: PendingFile, *, changed: bool) -> FileResult:
+        status = "updated" if item.existing else "created"
+        warnings = []
+        if item.existing and changed and self.kept_fields(item):
+            warnings.append("kept editor changes to: " + ", ".join(self.kept_fields(item)))
+        return FileResult(path=str(item.path), key=item.key, status=status, warnings=warnings)
+
+    def kept_fields(self, item: PendingFile) -> list[str]:
+        if self.overwrite_edits or not item.existing:
+            return []
+        return [name for name in item.existing["editor_fields"] if name in schema.EDITABLE_FIELDS]
+
+    # writing ----------------------------------------------------------------------------
+
+    def write(self, items: list[PendingFile]) -> list[FileResult]:
+        """Write validated items: articles, then their children, in bulk. Runs inside a transaction."""
+        now = timezone.now()
+        self.resolve_providers([item.record.provider for item in items if item.record.provider])
+        self.resolve_topics([name for item in items for name in item.record.topics])
+        new_articles, changed_articles, audit_entries, results = [], [], [], []
+        reviewed = reviewed_outlines([item.existing["id"] for item in items if item.existing and item.existing["reviewed_at"]])
+        for item in items:
+            article = self.build_article(item, now)
+            if item.existing:
+                audit_entries.extend(self.upstream_changes(item, article, reviewed.get(article.pk), now))
+                changed_articles.append(article)
+            else:
+                new_articles.append(article)
+            results.append(self.result_for(item, changed=True))
+        if new_articles:
+            Article.objects.bulk_create(new_articles)
+        if changed_articles:
+            update_fields = list(COMPARED_COLUMNS) + [
+                "source_file", "content_hash", "provider", "provider_variant", "web_url_key", "original_url_key",
+                "version", "changed_since_review", "editor_fields", "updated_at",
+            ]
+            Article.objects.bulk_update(changed_articles, update_fields, batch_size=500)
+            changed_ids = [article.pk for article in changed_articles]
+            ArticleImage.objects.filter(article_id__in=changed_ids).delete()
+            RelatedArticle.objects.filter(article_id__in=changed_ids).delete()
+            ArticleTopic.objects.filter(article_id__in=changed_ids).delete()
+        if audit_entries:
+            AuditEntry.objects.bulk_create(audit_entries)
+        self.create_children(items, new_articles + changed_articles)
+        self.mark_duplicates(new_articles + changed_articles)
+        return results
+
+    def build_article(self, item: PendingFile, now) -> Article:
+        record = item.record
+        values = {**DEFAULTS, **record.fields, "body": item.body}
+        kept = self.kept_fields(item)
+        for name in kept:
+            values[name] = item.existing[name]
+        provider_key = self.provider_key(record.provider) if record.provider else None
+        variant = None
+        if provider_key and self.provider_mappings[provider_key] != record.provider:
+            variant = record.provider
+        article = Article(
+            source_key=item.key,
+            source_file=str(item.path),
+            content_hash=item.content_hash,
+            provider_id=self.provider_ids[provider_key] if provider_key else None,
+            provider_variant=variant,
+            updated_at=now,
+            **values,
+        )
+        if item.existing:
+            article.pk = item.existing["id"]
+            article.version = item.existing["version"] + 1
+            article.editor_fields = [] if self.overwrite_edits else item.existing["editor_fields"]
+            article.changed_since_review = False
+        else:
+            article.imported_at = now
+        return article
+
+    def upstream_changes(self, item: PendingFile, article: Article, old_outline: dict | None, now) -> list[AuditEntry]:
+        """Audit entries for what moved upstream on an article an editor already reviewed."""
+        if old_outline is None:
+            return []
+        entries = []
+        changes = [(name, item.existing[name], getattr(article, name)) for name in COMPARED_COLUMNS]
+        new_outline = record_outline(item.record)
+        changes += [(name, old_outline[name], new_outline[name]) for name in OUTLINE_KEYS]
+        for name, old, new in changes:
+            if old != new:
+                entries.append(AuditEntry(
+                    article_id=article.pk, user=None, at=now, source=AuditEntry.Source.IMPORT, action="reimport",
+                    field=name, old_value=_jsonable(old), new_value=_jsonable(new), version=article.version,
+                ))
+        article.changed_since_review = bool(entries) or item.existing.get("changed_since_review", False)
+        return entries
+
+    def create_children(self, items: list[PendingFile], articles: list[Article]) -> None:
+        by_key = {article.source_key: article.pk for article in articles}
+        images, related, topic_links = [], [], []
+        for item in items:
+            article_id = by_key[item.key]
+            record = item.record
+            images.extend(ArticleImage(article_id=article_id, position=i, **image) for i, image in enumerate(record.images))
+            related.extend(RelatedArticle(article_id=article_id, position=i, **rel) for i, rel in enumerate(record.related))
+            topic_links.extend(
+                ArticleTopic(article_id=article_id, topic_id=self.topic_ids[name], position=i)
+                for i, name in enumerate(record.topics)
+            )
+        ArticleImage.objects.bulk_create(images, batch_size=1000)
+        RelatedArticle.objects.bulk_create(related, batch_size=500)
+        ArticleTopic.objects.bulk_create(topic_links, batch_size=1000)
+
+    # providers and topics ------------------------------------------------------------
+
+    @staticmethod
+    def provider_key(mapping: dict) -> str:
+        return str(mapping.get("domain") or mapping.get("name")).strip().lower()[:255]
+
+    def resolve_providers(self, mappings: list[dict]) -> None:
+        """Make sure every provider exists; the first mapping seen for a key becomes the provider's."""
+        wanted = {}
+        for mapping in mappings:
+            wanted.setdefault(self.provider_key(mapping), mapping)
+        missing = [key for key in wanted if key not in self.provider_ids]
+        if not missing:
+            return
+        self.load_providers(missing)
+        to_create = [
+            Provider(key=key, name=str(wanted[key].get("name") or ""), domain=str(wanted[key].get("domain") or ""),
+                     mapping=wanted[key])
+            for key in missing if key not in self.provider_ids
+        ]
+        if to_create:
+            Provider.objects.bulk_create(to_create, ignore_conflicts=True)
+            self.load_providers([provider.key for provider in to_create])
+
+    def load_providers(self, keys: list[str]) -> None:
+        for provider in Provider.objects.filter(key__in=keys).only("id", "key", "mapping"):
+            self.provider_ids[provider.key] = provider.id
+            self.provider_mappings[provider.key] = provider.mapping
+
+    def resolve_topics(self, names: list[str]) -> None:
+        missing = {name for name in names if name not in self.topic_ids}
+        if not missing:
+            return
+        self.load_topics(missing)
+        still_missing = [name for name in sorted(missing) if name not in self.topic_ids]
+        if still_missing:
+            taken = set(Topic.objects.filter(slug__in=[unique_slug(n) for n in still_missing]).values_list("slug", flat=True))
+            to_create = []
+            for name in still_missing:
+                slug = unique_slug(name)
+                if slug in taken:
+                    slug = unique_slug(name, salted=True)
+                taken.add(slug)
+                to_create.append(Topic(name=name, slug=slug))
+            Topic.objects.bulk_create(to_create, ignore_conflicts=True)
+            self.load_topics(still_missing)
+
+    def load_topics(self, names) -> None:
+        self.topic_ids.update(Topic.objects.filter(name__in=list(names)).values_list("name", "id"))
+
+    # duplicates -------------------------------------------------------------------------
+
+    def mark_duplicates(self, articles: list[Article]) -> None:
+        """Link articles whose canonical webUrl/originalUrl match, both ways, whichever came first."""
+        keys_of = {a.pk: {k for k in (a.web_url_key, a.original_url_key) if k} for a in articles}
+        all_keys = set().union(*keys_of.values()) if keys_of else set()
+        if not all_keys:
+            return
+        owners: dict[str, set[int]] = {}
+        rows = Article.objects.filter(Q(web_url_key__in=all_keys) | Q(original_url_key__in=all_keys))
+        for pk, web_key, original_key in rows.values_list("pk", "web_url_key", "original_url_key"):
+            for key in (web_key, original_key):
+                if key in all_keys:
+                    owners.setdefault(key, set()).add(pk)
+        pairs = set()
+        for pk, keys in keys_of.items():
+            for key in keys:
+                for other in owners.get(key, ()):
+                    if other != pk:
+                        pairs.add((pk, other))
+                        pairs.add((other, pk))
+        if not pairs:
+            return
+        through = Article.duplicates.through
+        through.objects.bulk_create(
+            [through(from_article_id=a, to_article_id=b) for a, b in pairs], ignore_conflicts=True
+        )
+        Article.objects.filter(pk__in={a for a, _ in pairs}, is_possible_duplicate=False).update(is_possible_duplicate=True)
+
+
+OUTLINE_KEYS = ("provider", "topics", "images", "related")
+
+
+def reviewed_outlines(article_ids: list[int]) -> dict[int, dict]:
+    """Provider, topics, image and related URLs of reviewed articles, to tell an editor what moved upstream."""
+    if not article_ids:
+        return {}
+    outlines = {pk: {"provider": None, "topics": [], "images": [], "related": []} for pk in article_ids}
+    for pk, provider in Article.objects.filter(pk__in=article_ids).values_list("pk", "provider__key"):
+        outlines[pk]["provider"] = provider
+    for pk, name in ArticleTopic.objects.filter(article_id__in=article_ids).order_by("article_id", "position").values_list("article_id", "topic__name"):
+        outlines[pk]["topics"].append(name)
+    for pk, url in ArticleImage.objects.filter(article_id__in=article_ids).values_list("article_id", "url"):
+        outlines[pk]["images"].append(url)
+    for pk, title, url in RelatedArticle.objects.filter(article_id__in=article_ids).values_list("article_id", "title", "web_url"):
+        outlines[pk]["related"].append(url or title)
+    return outlines
+
+
+def record_outline(record: ArticleRecord) -> dict:
+    return {
+        "provider": Importer.provider_key(record.provider) if record.provider else None,
+        "topics": list(record.topics),
+        "images": [image["url"] for image in record.images],
+        "related": [item.get("web_url") or item.get("title") for item in record.related],
+    }
+
+
+def unique_slug(name: str, *, salted: bool = False) -> str:
+    base = slugify(name)[:200] or "topic"
+    if salted or base != slugify(name):
+        return f"{base}-{hashlib.sha1(name.encode()).hexdigest()[:8]}"
+    return base
+
+
+def _jsonable(value):
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return value
+
+
+# --- entry point --------------------------------------------------------------------
+
+
+def batched(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def import_paths(
+    paths: Iterable[str | os.PathLike],
+    *,
+    dry_run: bool = False,
+    overwrite_edits: bool = False,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    on_result: Callable[[FileResult], None] | None = None,
+    arguments: dict | None = None,
+) -> ImportSummary:
+    """Import every news item file under `paths`. Never raises for a bad file: it is counted as rejected.
+
+    Each batch commits on its own, so an interrupted run (Ctrl-C) leaves whole
+    batches in the database and nothing half-written. The run is logged as an
+    `ImportRun` when it changed or rejected anything (an all-unchanged run writes nothing).
+    """
+    files = discover_files(paths)
+    importer = Importer(dry_run=dry_run, overwrite_edits=overwrite_edits, max_bytes=max_bytes, batch_size=batch_size)
+    summary = ImportSummary()
+    started = timezone.now()
+    status = ImportRun.Status.FAILED
+    try:
+        for batch in batched(files, batch_size):
+            for result in importer.import_batch(batch):
+                summary.count(result)
+                if result.error:
+                    summary.errors.append(result.error)
+                if on_result:
+                    on_result(result)
+        status = ImportRun.Status.FINISHED
+    except KeyboardInterrupt:
+        status = ImportRun.Status.INTERRUPTED
+        raise
+    finally:
+        if not dry_run and (summary.created or summary.updated or summary.rejected):
+            record_run(summary, started=started, status=status, arguments=arguments or {})
+    return summary
+
+
+def record_run(summary: ImportSummary, *, started, status: str, arguments: dict) -> ImportRun:
+    return ImportRun.objects.create(
+        finished_at=timezone.now(),
+        arguments={**arguments, "started": started.isoformat()},
+        status=status,
+        files=summary.files,
+        created=summary.created,
+        updated=summary.updated,
+        unchanged=summary.unchanged,
+        rejected=summary.rejected,
+        errors=[{"path": e.path, "line": e.line, "message": e.message} for e in summary.errors],
+    )

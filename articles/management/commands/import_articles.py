@@ -1,0 +1,63 @@
+"""`import_articles PATH [PATH ...]`: a thin shell around `articles.importing.import_paths`."""
+
+import sys
+from contextlib import ExitStack
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from articles.importing import DEFAULT_BATCH_SIZE, discover_files, import_paths
+
+
+class Command(BaseCommand):
+    help = "Import news item files (YAML front matter + Markdown) from files or directories."
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+", metavar="PATH", help="A file, or a directory searched recursively.")
+        parser.add_argument("--dry-run", action="store_true", help="Validate and report; write nothing.")
+        parser.add_argument(
+            "--overwrite-edits", action="store_true", help="Let the files replace fields editors have changed."
+        )
+        parser.add_argument("--max-bytes", type=int, default=settings.IMPORT_MAX_BYTES, help="Reject larger files.")
+        parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help="Files per transaction.")
+        parser.add_argument("--report", metavar="FILE", help="Write one JSON object per file to FILE.")
+        parser.add_argument("--no-progress", action="store_true", help="No progress bar, even on a terminal.")
+
+    def handle(self, *args, **options):
+        if options["max_bytes"] < 1 or options["batch_size"] < 1:
+            raise CommandError("--max-bytes and --batch-size must be positive.", returncode=2)
+        try:
+            total = len(discover_files(options["paths"]))
+        except FileNotFoundError as error:
+            raise CommandError(str(error), returncode=2) from None
+        with ExitStack() as stack:
+            report = stack.enter_context(open(options["report"], "w", encoding="utf-8")) if options["report"] else None
+            progress = stack.enter_context(
+                tqdm(total=total, unit="file", disable=options["no_progress"] or not sys.stderr.isatty(), file=sys.stderr)
+            )
+
+            def on_result(result):
+                progress.update(1)
+                if result.status == "rejected":
+                    message = "rejected: " + "; ".join(result.errors)
+                    if progress.disable:
+                        self.stderr.write(message)
+                    else:
+                        progress.write(message, file=sys.stderr)
+                if report:
+                    report.write(result.as_json() + "\n")
+
+            summary = import_paths(
+                options["paths"],
+                dry_run=options["dry_run"],
+                overwrite_edits=options["overwrite_edits"],
+                max_bytes=options["max_bytes"],
+                batch_size=options["batch_size"],
+                on_result=on_result,
+                arguments={k: options[k] for k in ("paths", "dry_run", "overwrite_edits", "max_bytes", "report")},
+            )
+        line = str(summary) + (" (dry run: nothing written)" if options["dry_run"] else "")
+        self.stdout.write(self.style.SUCCESS(line) if not summary.rejected else self.style.WARNING(line))
+        if summary.rejected:
+            sys.exit(1)
