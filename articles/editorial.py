@@ -1,0 +1,434 @@
+"""Every editorial write: publish, unpublish, reject, scores, excerpt; the audit trail; edit conflicts.
+
+Views, the admin and commands call these functions; nothing else changes an
+article's editorial state. A change locks the article rows, refuses when the
+editor saw an older version, writes only what differs, marks the fields as an
+editor's (re-import keeps them), bumps the version once, and records one audit
+entry per changed field through `_log`, so every action can be shown and undone.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from itertools import groupby
+from typing import Any, Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connections, transaction
+from django.db.models import Case, CharField, DateTimeField, Expression, F, IntegerField, JSONField, QuerySet, Value, When
+from django.utils import timezone
+
+from .models import Article, AuditEntry
+from .schema import EDITABLE_FIELDS, INT32
+
+Status = Article.Status
+
+STATUS_ACTIONS = {Status.PUBLISHED: "publish", Status.AWAITING_REVIEW: "unpublish", Status.REJECTED: "reject"}
+STATUS_VERBS = {Status.PUBLISHED: "Published", Status.AWAITING_REVIEW: "Unpublished", Status.REJECTED: "Rejected"}
+CHANGE_PERMISSION = "articles.change_article"
+PUBLISH_PERMISSION = "articles.publish_article"
+
+
+class EditConflict(Exception):
+    """Someone changed the article after the editor loaded it; nothing of the editor's was written."""
+
+    def __init__(self, article: Article, their_changes: list[AuditEntry], *, outcome: str = "nothing of yours was saved"):
+        self.article = article
+        self.their_changes = their_changes
+        self.outcome = outcome
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        if not self.their_changes:
+            return (
+                f"{_quote(self.article.title)} changed since you opened it (it is now at version "
+                f"{self.article.version}); {self.outcome}."
+            )
+        parts = []
+        for _, group in groupby(self.their_changes, key=lambda e: (e.user_id, e.source, e.batch, e.at)):
+            entries = list(group)
+            changes = _join([_describe_change(entry) for entry in entries])
+            parts.append(f"{_who(entries[0])} changed {changes} {_when(entries[0].at)}")
+        return "; ".join(parts) + f"; {self.outcome}."
+
+
+@dataclass(frozen=True)
+class ChangeResult:
+    batch: str
+    count: int
+    message: str
+
+
+def update_article(
+    article_id: int, *, user, source: str, changes: dict, expected_version: int | None = None
+) -> ChangeResult:
+    _check_source(source)
+    changes = _clean(changes)
+    _require(user, CHANGE_PERMISSION)
+    with transaction.atomic():
+        article = Article.objects.select_for_update().get(pk=article_id)
+        if expected_version is not None:
+            check_version(article, expected_version=expected_version)
+        diff = {name: value for name, value in changes.items() if getattr(article, name) != value}
+        if "status" in diff:
+            _require(user, PUBLISH_PERMISSION)
+        if not diff:
+            return ChangeResult("", 0, _nothing_changed(article, changes))
+        batch = _new_batch()
+        _apply(
+            Article.objects.filter(pk=article.pk),
+            changes=diff,
+            old_values={name: _json(getattr(article, name)) for name in diff},
+            editor_fields=[article.editor_fields],
+            user=user, source=source, batch=batch,
+        )
+    return ChangeResult(batch, 1, _changed_message(article, diff))
+
+
+def publish(article_id: int, *, user, source: str, expected_version: int | None = None) -> ChangeResult:
+    return _set_status(article_id, Status.PUBLISHED, user=user, source=source, expected_version=expected_version)
+
+
+def unpublish(article_id: int, *, user, source: str, expected_version: int | None = None) -> ChangeResult:
+    return _set_status(article_id, Status.AWAITING_REVIEW, user=user, source=source, expected_version=expected_version)
+
+
+def reject(article_id: int, *, user, source: str, expected_version: int | None = None) -> ChangeResult:
+    return _set_status(article_id, Status.REJECTED, user=user, source=source, expected_version=expected_version)
+
+
+def set_scores(
+    article_id: int, *, user, source: str, quality: int | None = None, heat: int | None = None,
+    expected_version: int | None = None,
+) -> ChangeResult:
+    changes = {name: value for name, value in (("quality", quality), ("heat", heat)) if value is not None}
+    return update_article(article_id, user=user, source=source, changes=changes, expected_version=expected_version)
+
+
+def edit_excerpt(
+    article_id: int, *, user, source: str, excerpt: str, expected_version: int | None = None
+) -> ChangeResult:
+    return update_article(
+        article_id, user=user, source=source, changes={"excerpt": excerpt}, expected_version=expected_version
+    )
+
+
+def bulk_set_status(article_ids: Iterable[int] | QuerySet, *, status: str, user, source: str) -> ChangeResult:
+    """Sets one status on many articles as one batch, in a fixed number of queries.
+
+    `article_ids` may be a queryset (the admin's "select all" over a whole
+    filtered queue), which stays a subquery instead of a list of ids.
+    No version check: the editor acts on the selection, whatever its versions.
+    """
+    _check_source(source)
+    _clean({"status": status})
+    _require(user, CHANGE_PERMISSION)
+    _require(user, PUBLISH_PERMISSION)
+    ids = article_ids.values("pk") if isinstance(article_ids, QuerySet) else list(article_ids)
+    with transaction.atomic():
+        locked = Article.objects.select_for_update().filter(pk__in=ids).values_list("status", "editor_fields")
+        rows = list(locked.order_by("pk"))
+        to_change = [editor_fields for current, editor_fields in rows if current != status]
+        if not to_change:
+            return ChangeResult("", 0, _bulk_message(status, 0, len(rows)))
+        batch = _new_batch()
+        count = _apply(
+            Article.objects.filter(pk__in=ids).exclude(status=status),
+            changes={"status": status},
+            old_values={"status": _status_json()},
+            editor_fields=to_change,
+            user=user, source=source, batch=batch,
+        )
+    return ChangeResult(batch, count, _bulk_message(status, count, len(rows) - count))
+
+
+def undo(batch: str, *, user, source: str) -> ChangeResult:
+    """Restores every field of `batch` to its old value, as a new batch audited as "undo".
+
+    Refused (EditConflict, nothing restored) when any of those fields changed
+    after the batch: undoing would silently overwrite someone else's work.
+    """
+    _check_source(source)
+    entries = list(AuditEntry.objects.filter(batch=batch).order_by("id")) if batch else []
+    if not entries:
+        return ChangeResult("", 0, "Nothing to undo.")
+    for entry in entries:
+        _clean({entry.field: entry.old_value})
+    fields = sorted({entry.field for entry in entries})
+    _require(user, CHANGE_PERMISSION)
+    if "status" in fields:
+        _require(user, PUBLISH_PERMISSION)
+    by_article = defaultdict(list)
+    for entry in entries:
+        by_article[entry.article_id].append(entry)
+    with transaction.atomic():
+        current = {
+            row["pk"]: row
+            for row in Article.objects.select_for_update()
+            .filter(pk__in=list(by_article))
+            .order_by("pk")
+            .values("pk", "title", "version", "editor_fields", *fields)
+        }
+        later = list(
+            AuditEntry.objects.filter(
+                article_id__in=list(current), field__in=fields, version__gt=min(e.version for e in entries)
+            )
+            .exclude(batch=batch)
+            .select_related("user")
+            .order_by("version", "id")
+        )
+        _refuse_undo_if_changed(by_article, current, later)
+        new_batch = _new_batch()
+        count = 0
+        for restore, article_ids in _undo_groups(by_article, current).items():
+            count += _apply(
+                Article.objects.filter(pk__in=article_ids),
+                changes={field: json.loads(old) for field, old, _ in restore},
+                old_values={field: _json(json.loads(new)) for field, _, new in restore},
+                editor_fields=[current[pk]["editor_fields"] for pk in article_ids],
+                user=user, source=source, batch=new_batch, action="undo",
+            )
+    if count == 1:
+        title = next(iter(current.values()))["title"]
+        return ChangeResult(new_batch, count, f"Undid the change to {_quote(title)}.")
+    return ChangeResult(new_batch, count, f"Undid the change to {count} articles.")
+
+
+def check_version(article: Article, *, expected_version: int) -> None:
+    """Raises EditConflict when `article` moved past the version the editor saw (forms call it to validate early)."""
+    if article.version != expected_version:
+        their_changes = list(
+            AuditEntry.objects.filter(article=article, version__gt=expected_version)
+            .select_related("user")
+            .order_by("version", "id")
+        )
+        raise EditConflict(article, their_changes)
+
+
+# writing ------------------------------------------------------------------------------
+
+
+def _apply(
+    articles: QuerySet, *, changes: dict[str, Any], old_values: dict[str, Expression],
+    editor_fields: list[list[str]], user, source: str, batch: str, action: str | None = None,
+) -> int:
+    """Logs, then writes, `changes` on every article of `articles`, whose rows the caller has locked.
+
+    One INSERT per changed field and one UPDATE, however many articles.
+    `editor_fields` holds the current editor_fields of those articles.
+    """
+    now = timezone.now()
+    for name, value in changes.items():
+        _log(
+            articles, field=name, old_value=old_values[name], new_value=value,
+            action=action or _action(name, value), user=user, source=source, batch=batch, at=now,
+        )
+    update = {
+        **changes,
+        "version": F("version") + 1,
+        "editor_fields": _with_editor_fields(editor_fields, list(changes)),
+        "reviewed_by": user,
+        "reviewed_at": now,
+        "changed_since_review": False,
+        "updated_at": now,
+    }
+    if "status" in changes:
+        published = changes["status"] == Status.PUBLISHED
+        update["published_by"] = user if published else None
+        update["published_at"] = now if published else None
+    return articles.update(**update)
+
+
+def _log(
+    articles: QuerySet, *, field: str, old_value: Expression, new_value: Any, action: str, user,
+    source: str, batch: str, at,
+) -> None:
+    """The one way an audit entry is written: one entry per article of `articles`, in a single INSERT … SELECT.
+
+    Runs before the articles are updated, so the entry's version is the one the change makes.
+    """
+    columns = {
+        "article_id": F("pk"),
+        "user_id": Value(user.pk if user is not None else None, output_field=IntegerField()),
+        "at": Value(at, output_field=DateTimeField()),
+        "source": Value(source, output_field=CharField()),
+        "action": Value(action, output_field=CharField()),
+        "field": Value(field, output_field=CharField()),
+        "old_value": old_value,
+        "new_value": _json(new_value),
+        "batch": Value(batch, output_field=CharField()),
+        "version": F("version") + 1,
+    }
+    aliases = {f"audit_{name}": expression for name, expression in columns.items()}
+    select = articles.order_by().annotate(**aliases).values_list(*aliases)
+    sql, params = select.query.sql_with_params()
+    connection = connections[articles.db]
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(AuditEntry._meta.get_field(name).column) for name in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {quote(AuditEntry._meta.db_table)} ({names}) {sql}", params)
+
+
+def _with_editor_fields(current: list[list[str]], names: list[str]) -> Expression:
+    """editor_fields plus `names`, as one expression: a branch per distinct current list, not per article."""
+    merged = {}
+    for fields in current:
+        merged.setdefault(json.dumps(fields), fields + [name for name in names if name not in fields])
+    if len(merged) == 1:
+        return _json(next(iter(merged.values())))
+    whens = [When(editor_fields=_json(json.loads(old)), then=_json(new)) for old, new in merged.items()]
+    return Case(*whens, default=F("editor_fields"), output_field=JSONField())
+
+
+def _set_status(article_id: int, status: str, *, user, source: str, expected_version: int | None) -> ChangeResult:
+    return update_article(
+        article_id, user=user, source=source, changes={"status": status}, expected_version=expected_version
+    )
+
+
+def _refuse_undo_if_changed(by_article: dict, current: dict, later: list[AuditEntry]) -> None:
+    for article_id, entries in by_article.items():
+        if article_id not in current:
+            continue
+        for entry in entries:
+            overtaken = [
+                other for other in later
+                if other.article_id == article_id and other.field == entry.field and other.version > entry.version
+            ]
+            if overtaken or current[article_id][entry.field] != entry.new_value:
+                article = Article.objects.get(pk=article_id)
+                since = [other for other in later if other.article_id == article_id and other.version > entry.version]
+                raise EditConflict(article, since, outcome="nothing was undone")
+
+
+def _undo_groups(by_article: dict, current: dict) -> dict[tuple, list[int]]:
+    """Articles grouped by what undoing restores, so each group is one write."""
+    groups = defaultdict(list)
+    for article_id, entries in by_article.items():
+        if article_id in current:
+            restore = tuple(sorted((e.field, json.dumps(e.old_value), json.dumps(e.new_value)) for e in entries))
+            groups[restore].append(article_id)
+    return groups
+
+
+# checks -------------------------------------------------------------------------------
+
+
+def _check_source(source: str) -> None:
+    if source not in AuditEntry.Source.values:
+        raise ValueError(f"Unknown source {source!r}; use one of {', '.join(AuditEntry.Source.values)}.")
+
+
+def _require(user, permission: str) -> None:
+    """user=None is the system (commands): no check. Anyone else needs the permission."""
+    if user is None or user.has_perm(permission):
+        return
+    if permission == PUBLISH_PERMISSION:
+        raise PermissionDenied("You may not publish, unpublish or reject articles.")
+    raise PermissionDenied("You may not change articles.")
+
+
+def _clean(changes: dict) -> dict:
+    errors = {}
+    for name, value in changes.items():
+        if name not in EDITABLE_FIELDS:
+            errors[name] = f"{name} cannot be changed by an editor."
+        elif name in ("quality", "heat"):
+            if isinstance(value, bool) or not isinstance(value, int):
+                errors[name] = f"{name.capitalize()} must be a whole number."
+            elif not INT32[0] <= value <= INT32[1]:
+                errors[name] = f"{name.capitalize()} must be between {INT32[0]} and {INT32[1]}."
+        elif name == "status" and value not in Status.values:
+            errors[name] = f"Status must be one of: {', '.join(Status.values)}."
+        elif name == "excerpt" and not isinstance(value, str):
+            errors[name] = "The excerpt must be text."
+    if errors:
+        raise ValidationError(errors)
+    return dict(changes)
+
+
+# values and messages ------------------------------------------------------------------
+
+
+def _json(value: Any) -> Value:
+    return Value(value, output_field=JSONField())
+
+
+def _status_json() -> Case:
+    """The status column as a JSON value, for audit entries written straight from the rows."""
+    return Case(*[When(status=value, then=_json(value)) for value in Status.values], output_field=JSONField())
+
+
+def _action(field: str, value: Any) -> str:
+    return STATUS_ACTIONS[value] if field == "status" else "edit"
+
+
+def _new_batch() -> str:
+    return uuid.uuid4().hex
+
+
+def _quote(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return f"“{text[: limit - 1] + '…' if len(text) > limit else text}”"
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _changed_message(article: Article, diff: dict) -> str:
+    edited = [name for name in diff if name != "status"]
+    if "status" not in diff:
+        return f"Saved the {_join(edited)} of {_quote(article.title)}."
+    verb = STATUS_VERBS[diff["status"]]
+    if not edited:
+        return f"{verb} {_quote(article.title)}."
+    return f"{verb} {_quote(article.title)} and saved its {_join(edited)}."
+
+
+def _nothing_changed(article: Article, changes: dict) -> str:
+    if list(changes) == ["status"]:
+        return f"{_quote(article.title)} is already {Status(changes['status']).label.lower()}."
+    return f"No changes to {_quote(article.title)}."
+
+
+def _bulk_message(status: str, count: int, unchanged: int) -> str:
+    label = Status(status).label.lower()
+    if not count:
+        return f"Nothing to change: the selected articles are already {label}." if unchanged else "No article selected."
+    message = f"{STATUS_VERBS[status]} {count} article{'s' if count != 1 else ''}"
+    if unchanged:
+        message += f" ({unchanged} already {label})"
+    return message + "."
+
+
+def _who(entry: AuditEntry) -> str:
+    if entry.user is not None:
+        return entry.user.get_full_name() or entry.user.get_username()
+    return {"import": "An import", "command": "A command"}.get(entry.source, "Someone")
+
+
+def _when(at) -> str:
+    local = timezone.localtime(at)
+    if local.date() == timezone.localdate():
+        return f"at {local:%H:%M}"
+    return f"on {local:%Y-%m-%d} at {local:%H:%M}"
+
+
+def _describe_change(entry: AuditEntry) -> str:
+    return f"{entry.field} from {_show(entry.field, entry.old_value)} to {_show(entry.field, entry.new_value)}"
+
+
+def _show(field: str, value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if field == "status" and value in Status.values:
+        return Status(value).label
+    if isinstance(value, str):
+        return _quote(value, limit=40)
+    if isinstance(value, (int, float)):
+        return str(value)
+    return _quote(json.dumps(value, ensure_ascii=False), limit=40)
