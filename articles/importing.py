@@ -11,6 +11,7 @@ retried file by file so one bad row cannot sink its neighbours.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -18,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
@@ -126,6 +127,10 @@ class ArticleRecord:
     topics: list[str]
     images: list[dict]
     related: list[dict]
+
+    @property
+    def url_keys(self) -> set[str]:
+        return {key for key in (self.fields["web_url_key"], self.fields["original_url_key"]) if key}
 
 
 def _check_string(value, key: str, *, max_length: int | None = None, required: bool = False) -> str:
@@ -352,6 +357,10 @@ ARTICLE_COLUMNS = (
 DEFAULTS = {field.name: field.get_default() for field in Article._meta.concrete_fields if field.name in ARTICLE_COLUMNS}
 # Columns compared for "what changed upstream"; editor-kept ones are skipped per article.
 COMPARED_COLUMNS = ARTICLE_COLUMNS + ("body", "extra_yaml", "source_keys")
+UPDATED_COLUMNS = list(COMPARED_COLUMNS) + [
+    "source_file", "content_hash", "provider", "provider_variant", "web_url_key", "original_url_key",
+    "version", "changed_since_review", "editor_fields", "updated_at",
+]
 EXISTING_VALUES = (
     "id", "source_key", "content_hash", "editor_fields", "version", "reviewed_at", "changed_since_review",
 ) + COMPARED_COLUMNS
@@ -495,61 +504,59 @@ class Importer:
         now = timezone.now()
         self.resolve_providers([item.record.provider for item in items if item.record.provider])
         self.resolve_topics([name for item in items for name in item.record.topics])
-        new_articles, changed_articles, audit_entries, results = [], [], [], []
+        new_rows, changed_articles, audit_entries = [], [], []
         reviewed = reviewed_outlines([item.existing["id"] for item in items if item.existing and item.existing["reviewed_at"]])
         for item in items:
-            article = self.build_article(item, now)
+            values = self.article_values(item, now)
             if item.existing:
+                article = Article(**values)
                 audit_entries.extend(self.upstream_changes(item, article, reviewed.get(article.pk), now))
                 changed_articles.append(article)
             else:
-                new_articles.append(article)
-            results.append(self.result_for(item, changed=True))
-        if new_articles:
-            Article.objects.bulk_create(new_articles)
+                new_rows.append(values)
+        ids = {article.source_key: article.pk for article in changed_articles}
+        if new_rows:
+            insert_rows(Article, new_rows)
+            ids.update(Article.objects.filter(source_key__in=[row["source_key"] for row in new_rows]).values_list("source_key", "id"))
         if changed_articles:
-            update_fields = list(COMPARED_COLUMNS) + [
-                "source_file", "content_hash", "provider", "provider_variant", "web_url_key", "original_url_key",
-                "version", "changed_since_review", "editor_fields", "updated_at",
-            ]
-            Article.objects.bulk_update(changed_articles, update_fields, batch_size=500)
+            Article.objects.bulk_update(changed_articles, UPDATED_COLUMNS, batch_size=500)
             changed_ids = [article.pk for article in changed_articles]
             ArticleImage.objects.filter(article_id__in=changed_ids).delete()
             RelatedArticle.objects.filter(article_id__in=changed_ids).delete()
             ArticleTopic.objects.filter(article_id__in=changed_ids).delete()
         if audit_entries:
             AuditEntry.objects.bulk_create(audit_entries)
-        self.create_children(items, new_articles + changed_articles)
-        self.mark_duplicates(new_articles + changed_articles)
-        return results
+        self.create_children(items, ids)
+        self.mark_duplicates({ids[item.key]: item.record.url_keys for item in items})
+        return [self.result_for(item, changed=True) for item in items]
 
-    def build_article(self, item: PendingFile, now) -> Article:
+    def article_values(self, item: PendingFile, now) -> dict:
+        """The Article columns for an item: the file's values, defaults for absent keys, kept editor changes."""
         record = item.record
         values = {**DEFAULTS, **record.fields, "body": item.body}
-        kept = self.kept_fields(item)
-        for name in kept:
+        for name in self.kept_fields(item):
             values[name] = item.existing[name]
         provider_key = self.provider_key(record.provider) if record.provider else None
-        variant = None
-        if provider_key and self.provider_mappings[provider_key] != record.provider:
-            variant = record.provider
-        article = Article(
+        values.update(
             source_key=item.key,
             source_file=str(item.path),
             content_hash=item.content_hash,
             provider_id=self.provider_ids[provider_key] if provider_key else None,
-            provider_variant=variant,
+            provider_variant=(
+                record.provider if provider_key and self.provider_mappings[provider_key] != record.provider else None
+            ),
             updated_at=now,
-            **values,
         )
         if item.existing:
-            article.pk = item.existing["id"]
-            article.version = item.existing["version"] + 1
-            article.editor_fields = [] if self.overwrite_edits else item.existing["editor_fields"]
-            article.changed_since_review = False
+            values.update(
+                id=item.existing["id"],
+                version=item.existing["version"] + 1,
+                editor_fields=[] if self.overwrite_edits else item.existing["editor_fields"],
+                changed_since_review=False,
+            )
         else:
-            article.imported_at = now
-        return article
+            values["imported_at"] = now
+        return values
 
     def upstream_changes(self, item: PendingFile, article: Article, old_outline: dict | None, now) -> list[AuditEntry]:
         """Audit entries for what moved upstream on an article an editor already reviewed."""
@@ -568,21 +575,20 @@ class Importer:
         article.changed_since_review = bool(entries) or item.existing.get("changed_since_review", False)
         return entries
 
-    def create_children(self, items: list[PendingFile], articles: list[Article]) -> None:
-        by_key = {article.source_key: article.pk for article in articles}
+    def create_children(self, items: list[PendingFile], by_key: dict[str, int]) -> None:
         images, related, topic_links = [], [], []
         for item in items:
             article_id = by_key[item.key]
             record = item.record
-            images.extend(ArticleImage(article_id=article_id, position=i, **image) for i, image in enumerate(record.images))
-            related.extend(RelatedArticle(article_id=article_id, position=i, **rel) for i, rel in enumerate(record.related))
+            images.extend({**image, "article": article_id, "position": i} for i, image in enumerate(record.images))
+            related.extend({**rel, "article": article_id, "position": i} for i, rel in enumerate(record.related))
             topic_links.extend(
-                ArticleTopic(article_id=article_id, topic_id=self.topic_ids[name], position=i)
+                {"article": article_id, "topic": self.topic_ids[name], "position": i}
                 for i, name in enumerate(record.topics)
             )
-        ArticleImage.objects.bulk_create(images, batch_size=1000)
-        RelatedArticle.objects.bulk_create(related, batch_size=500)
-        ArticleTopic.objects.bulk_create(topic_links, batch_size=1000)
+        insert_rows(ArticleImage, images)
+        insert_rows(RelatedArticle, related)
+        insert_rows(ArticleTopic, topic_links)
 
     # providers and topics ------------------------------------------------------------
 
@@ -636,9 +642,8 @@ class Importer:
 
     # duplicates -------------------------------------------------------------------------
 
-    def mark_duplicates(self, articles: list[Article]) -> None:
+    def mark_duplicates(self, keys_of: dict[int, set[str]]) -> None:
         """Link articles whose canonical webUrl/originalUrl match, both ways, whichever came first."""
-        keys_of = {a.pk: {k for k in (a.web_url_key, a.original_url_key) if k} for a in articles}
         all_keys = set().union(*keys_of.values()) if keys_of else set()
         if not all_keys:
             return
@@ -662,6 +667,46 @@ class Importer:
             [through(from_article_id=a, to_article_id=b) for a, b in pairs], ignore_conflicts=True
         )
         Article.objects.filter(pk__in={a for a, _ in pairs}, is_possible_duplicate=False).update(is_possible_duplicate=True)
+
+
+@functools.cache
+def insert_plan(model) -> tuple[str, list]:
+    """The INSERT statement for every non-pk column of `model`, and how to fill and convert each value."""
+    quote = connection.ops.quote_name
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(quote(f.column) for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    plan = []
+    for f in fields:
+        default = None if f.null and not f.has_default() else f.get_default()
+        convert = None
+        if isinstance(f, models.DateTimeField):
+            convert = connection.ops.adapt_datetimefield_value
+        elif isinstance(f, models.JSONField):
+            convert = functools.partial(connection.ops.adapt_json_value, encoder=f.encoder)
+        plan.append((f.name, f.attname, default, convert))
+    return f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})", plan
+
+
+def insert_rows(model, rows: list[dict]) -> None:
+    """Insert plain dicts with one executemany: several times faster than bulk_create for wide batches.
+
+    Keys are field names (or attnames for foreign keys); missing ones take the field's default.
+    """
+    if not rows:
+        return
+    sql, plan = insert_plan(model)
+    params = []
+    for row in rows:
+        values = []
+        for name, attname, default, convert in plan:
+            value = row.get(name, row.get(attname, default))
+            if convert is not None and value is not None:
+                value = convert(value)
+            values.append(value)
+        params.append(values)
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 OUTLINE_KEYS = ("provider", "topics", "images", "related")
