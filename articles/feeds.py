@@ -1,0 +1,180 @@
+"""Public feeds of published articles: RSS 2.0, Atom 1.0 and JSON Feed 1.1, site-wide, per topic, per provider.
+
+One `Feed` describes the items; the three formats differ only in their
+generator. Everything comes from `articles.published`, so only published
+items and public fields reach a feed.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import re
+from dataclasses import dataclass
+from urllib.parse import urlencode, urlsplit
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.http import Http404
+from django.urls import reverse
+from django.utils import feedgenerator
+
+from . import published
+from .models import Article, Provider, Topic
+
+FEED_LIMIT = 50
+# Characters XML 1.0 cannot carry; imported text may hold them, a feed must not.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    return _NOT_XML.sub("", text)
+
+
+class JsonFeed(feedgenerator.SyndicationFeed):
+    """JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/) from the same items as RSS and Atom."""
+
+    content_type = "application/feed+json; charset=utf-8"
+
+    def write(self, outfile, encoding):
+        outfile.write(json.dumps(self.document(), ensure_ascii=False))
+
+    def document(self) -> dict:
+        feed = {
+            "version": "https://jsonfeed.org/version/1.1",
+            "title": self.feed["title"],
+            "home_page_url": self.feed["link"],
+            "feed_url": self.feed["feed_url"],
+            "description": self.feed["description"],
+            "language": self.feed["language"],
+            "items": [self.item(item) for item in self.items],
+        }
+        return {key: value for key, value in feed.items() if value is not None}
+
+    @staticmethod
+    def item(item: dict) -> dict:
+        entry = {
+            "id": item["unique_id"],
+            "url": item["link"],
+            "title": item["title"],
+            "content_text": item["description"] or "",
+            "summary": item["description"] or "",
+            "date_published": feedgenerator.rfc3339_date(item["pubdate"]) if item["pubdate"] else None,
+            "authors": [{"name": item["author_name"], **({"url": item["author_link"]} if item["author_link"] else {})}]
+            if item["author_name"] else None,
+            "tags": list(item["categories"] or ()) or None,
+            "image": item.get("image"),
+            "attachments": [
+                {"url": enclosure.url, "mime_type": enclosure.mime_type} for enclosure in item["enclosures"]
+            ] or None,
+        }
+        return {key: value for key, value in entry.items() if value is not None}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a feed covers: everything, one topic or one provider."""
+
+    base_url: str
+    topic: Topic | None = None
+    provider: Provider | None = None
+
+    @property
+    def filters(self) -> dict:
+        if self.topic:
+            return {"topic": self.topic.slug}
+        if self.provider:
+            return {"provider": self.provider.key}
+        return {}
+
+    @property
+    def name(self) -> str:
+        return str(self.topic or self.provider or "")
+
+
+class ArticleFeed(Feed):
+    feed_type = feedgenerator.Rss201rev2Feed
+
+    def get_object(self, request, slug: str | None = None, domain: str | None = None) -> Scope:
+        base_url = request.build_absolute_uri("/")[:-1]
+        if slug is not None:
+            topic = published.public_topic(slug)
+            if topic is None:
+                raise Http404("No published articles on this topic.")
+            return Scope(base_url, topic=topic)
+        if domain is not None:
+            provider = published.public_provider(domain)
+            if provider is None:
+                raise Http404("No published articles from this provider.")
+            return Scope(base_url, provider=provider)
+        return Scope(base_url)
+
+    def title(self, scope: Scope) -> str:
+        return xml_text(f"Newsroom: {scope.name}" if scope.name else "Newsroom: latest published articles")
+
+    def description(self, scope: Scope) -> str:
+        return xml_text(f"The latest {FEED_LIMIT} published articles" + (f" — {scope.name}" if scope.name else ""))
+
+    def link(self, scope: Scope) -> str:
+        """The public site when one is configured; otherwise the public API listing of the same items."""
+        site = getattr(settings, "PUBLIC_SITE_URL", "")
+        if site:
+            return site
+        query = urlencode(scope.filters)
+        return reverse("public:api-articles") + (f"?{query}" if query else "")
+
+    def items(self, scope: Scope) -> list[Article]:
+        articles = published.latest_published(topic=scope.topic, provider=scope.provider, limit=FEED_LIMIT)
+        for article in articles:
+            article.feed_id = scope.base_url + reverse("public:api-article", args=[article.source_key])
+        return articles
+
+    def item_title(self, article: Article) -> str:
+        return xml_text(article.title)
+
+    def item_description(self, article: Article) -> str:
+        return xml_text(published.plain_text(article.excerpt))
+
+    def item_link(self, article: Article) -> str:
+        return published.article_url(article) or reverse("public:api-article", args=[article.source_key])
+
+    def item_guid(self, article: Article) -> str:
+        """A stable id per item: its API address, by source key (two items may share a link)."""
+        return article.feed_id
+
+    item_guid_is_permalink = False
+
+    def item_pubdate(self, article: Article):
+        return article.published_date_time
+
+    def item_author_name(self, article: Article) -> str | None:
+        return xml_text(str(article.provider)) if article.provider_id else None
+
+    def item_author_link(self, article: Article) -> str | None:
+        domain = article.provider.domain if article.provider_id else ""
+        return published.safe_url(f"https://{domain}") if domain else None
+
+    def item_categories(self, article: Article) -> list[str]:
+        return [xml_text(name) for name in published.topic_names(article)]
+
+    def item_enclosures(self, article: Article) -> list[feedgenerator.Enclosure]:
+        image = published.first_image(article)
+        if image is None:
+            return []
+        mime_type = mimetypes.guess_type(urlsplit(image.url).path)[0] or "application/octet-stream"
+        return [feedgenerator.Enclosure(image.url, "0", mime_type)]
+
+    def item_extra_kwargs(self, article: Article) -> dict:
+        image = published.first_image(article)
+        return {"image": image.url} if image else {}
+
+
+class AtomArticleFeed(ArticleFeed):
+    feed_type = feedgenerator.Atom1Feed
+
+    def subtitle(self, scope: Scope) -> str:
+        return self.description(scope)
+
+
+class JsonArticleFeed(ArticleFeed):
+    feed_type = JsonFeed
