@@ -6,9 +6,10 @@ published_after, published_before, duplicates, changed, o.
 """
 
 import django_filters
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 
 from .models import Article, ArticleTopic
+from .search import filter_by_text
 
 ORDERING_FIELDS = (
     ("heat", "heat"),
@@ -44,12 +45,7 @@ class ReviewQueueFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(title__icontains=value) | Q(excerpt__icontains=value) | Q(provider__name__icontains=value)
-        )
+        return filter_by_text(queryset, value)
 
     def filter_topic(self, queryset, name, value):
         links = ArticleTopic.objects.filter(article=OuterRef("pk"), topic__slug=value)

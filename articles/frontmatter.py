@@ -94,6 +94,10 @@ def split(text: str) -> tuple[str, str, int]:
 
     The body is everything after the closing delimiter line, kept verbatim.
     """
+    if text.startswith("---\n"):  # fast path for LF files whose first '---'-like line closes the front matter
+        end = text.find("\n---\n", 3)
+        if end != -1 and text.find("\n---", 3) == end:
+            return text[4 : end + 1].replace("\r\n", "\n"), text[end + 5 :], 2
     lines = text.splitlines(keepends=True)
     if not lines or lines[0].rstrip("\r\n").rstrip() != DELIMITER:
         raise FrontMatterError("no front matter: the file must start with a '---' line", 1)

@@ -31,7 +31,7 @@ from .urlnorm import is_http_url, url_key
 
 EXTENSIONS = (".md", ".markdown", ".txt")
 DEFAULT_MAX_BYTES = 1024 * 1024
-DEFAULT_BATCH_SIZE = 500
+DEFAULT_BATCH_SIZE = 1000
 
 
 # --- results ---------------------------------------------------------------------------
@@ -385,15 +385,15 @@ class Importer:
     def read(self, path: Path) -> PendingFile | FileResult:
         key = path.stem
         try:
-            size = path.stat().st_size
-            if size > self.max_bytes:
-                return self.rejected(path, key, None, f"file is {size} bytes, over the limit of {self.max_bytes} (--max-bytes)")
             with path.open("rb") as handle:
-                data = handle.read(self.max_bytes + 1)
+                data = handle.read(self.max_bytes + 1)  # never more than the limit, however big the file
+                if len(data) > self.max_bytes:
+                    size = os.fstat(handle.fileno()).st_size
+                    return self.rejected(
+                        path, key, None, f"file is {size} bytes, over the limit of {self.max_bytes} (--max-bytes)"
+                    )
         except OSError as error:
             return self.rejected(path, key, None, f"cannot read: {error.strerror or error}")
-        if len(data) > self.max_bytes:
-            return self.rejected(path, key, None, f"file is over the limit of {self.max_bytes} bytes (--max-bytes)")
         if len(key) > 255:
             return self.rejected(path, key, None, "file name is longer than 255 characters")
         if key in self.seen_keys:
@@ -700,7 +700,7 @@ def insert_rows(model, rows: list[dict]) -> None:
     for row in rows:
         values = []
         for name, attname, default, convert in plan:
-            value = row.get(name, row.get(attname, default))
+            value = row[name] if name in row else row.get(attname, default)
             if convert is not None and value is not None:
                 value = convert(value)
             values.append(value)
