@@ -6,5 +6,13 @@ app_name = "articles"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("articles/", views.queue, name="queue"),
+    path("articles/bulk/", views.bulk, name="bulk"),
+    path("articles/undo/", views.undo, name="undo"),
     path("articles/<int:pk>/", views.review, name="review"),
+    path("articles/<int:pk>/edit/", views.edit, name="edit"),
+    path("articles/<int:pk>/scores/", views.scores, name="scores"),
+    path("articles/<int:pk>/publish/", views.change_status, {"action": "publish"}, name="publish"),
+    path("articles/<int:pk>/unpublish/", views.change_status, {"action": "unpublish"}, name="unpublish"),
+    path("articles/<int:pk>/reject/", views.change_status, {"action": "reject"}, name="reject"),
 ]

@@ -1,12 +1,261 @@
-from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+"""The editors' pages: dashboard, review queue, review page, and the POST endpoints behind their buttons.
+
+Views are thin: reads come from `articles.selectors`, every change goes through
+`articles.editorial`, which audits it and refuses stale saves. Each confirmed
+change offers an Undo button, and its batch is kept in the session for `z`.
+"""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from . import editorial, selectors
+from .forms import BulkStatusForm, ReviewForm, ScoresForm, StatusForm, UndoForm
+from .models import Article, AuditEntry
+
+SOURCE = AuditEntry.Source.DASHBOARD
+LAST_BATCH = "last_undo_batch"
+VIEW = "articles.view_article"
+CHANGE = "articles.change_article"
+PUBLISH = "articles.publish_article"
 
 
-@login_required
+def viewer_page(view):
+    """GET (and HEAD) pages: logged in, allowed to view articles."""
+    return login_required(permission_required(VIEW, raise_exception=True)(require_GET(view)))
+
+
+def editor_action(*perms):
+    """POST-only changes: logged in (else the login page), allowed to change (else 403). CSRF is checked by the middleware."""
+
+    def decorate(view):
+        return login_required(permission_required((VIEW, CHANGE, *perms), raise_exception=True)(require_POST(view)))
+
+    return decorate
+
+
+def safe_next(request, default: str) -> str:
+    """Where to go back after a POST: the page it came from, if it is one of ours."""
+    target = request.POST.get("next", "")
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def confirm(request, result: editorial.ChangeResult) -> None:
+    """A confirmation message; with an Undo button when something changed."""
+    if result.batch:
+        request.session[LAST_BATCH] = result.batch
+        messages.success(request, result.message, extra_tags=f"undo:{result.batch}")
+    else:
+        messages.info(request, result.message or "Nothing to change.")
+
+
+def refuse(request, error: Exception) -> None:
+    if isinstance(error, editorial.EditConflict):
+        messages.error(request, error.describe())
+    else:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+
+
+def get_article_or_404(pk: int) -> Article:
+    try:
+        return selectors.article_for_review(pk)
+    except Article.DoesNotExist:
+        raise Http404("No such article.") from None
+
+
+# --- pages -----------------------------------------------------------------------------
+
+
+@viewer_page
 def dashboard(request):
-    return HttpResponse("Newsroom")
+    context = {
+        "counts": selectors.dashboard_counts(),
+        "today": selectors.start_of_today(),
+        "import_runs": selectors.latest_import_runs(),
+        "imported_per_day": selectors.imports_per_day(),
+        "quality_bars": selectors.score_distribution("quality"),
+        "heat_bars": selectors.score_distribution("heat"),
+    }
+    return render(request, "articles/dashboard.html", context)
 
 
-@login_required
+@viewer_page
+def queue(request):
+    if any(value == "" for value in request.GET.values()):
+        # Keep shared URLs short: an empty filter field means "no filter".
+        params = request.GET.copy()
+        for name in [name for name, value in request.GET.items() if value == ""]:
+            params.pop(name)
+        return HttpResponseRedirect(request.path + (f"?{params.urlencode()}" if params else ""))
+    review_queue = selectors.review_queue(request.GET)
+    page = selectors.queue_page(review_queue.rows, page=request.GET.get("page"), size=request.GET.get("size"))
+    context = {
+        "filter": review_queue.filterset,
+        "form": review_queue.filterset.form,
+        "page": page,
+        "suggestions": selectors.filter_suggestions(),
+        "ordering_choices": ORDERING_CHOICES,
+        "status_choices": Article.Status.choices,
+        "page_sizes": (25, selectors.DEFAULT_PAGE_SIZE, 100, selectors.MAX_PAGE_SIZE),
+        "default_page_size": selectors.DEFAULT_PAGE_SIZE,
+    }
+    return render(request, "articles/queue.html", context)
+
+
+ORDERING_CHOICES = (
+    ("", "Newest first"),
+    ("-heat", "Hottest first"),
+    ("heat", "Coolest first"),
+    ("-quality", "Best quality first"),
+    ("quality", "Lowest quality first"),
+    ("-published", "Published, newest"),
+    ("published", "Published, oldest"),
+    ("-imported", "Imported, newest"),
+    ("imported", "Imported, oldest"),
+)
+
+
+@viewer_page
 def review(request, pk):
-    return HttpResponse("Article")
+    article = get_article_or_404(pk)
+    return render_review(request, article, ReviewForm.for_article(article))
+
+
+def render_review(request, article: Article, form: ReviewForm, *, status: int = 200):
+    previous, following = selectors.neighbours_in_queue(article, request.GET)
+    context = {
+        "article": article,
+        "form": form,
+        "related": selectors.related_with_copies(article),
+        "history": selectors.audit_history(article),
+        "upstream": selectors.upstream_changes(article),
+        "previous": previous,
+        "next": following,
+        "topics": [link.topic for link in article.topic_links.all()],
+    }
+    return render(request, "articles/review.html", context, status=status)
+
+
+# --- changes -------------------------------------------------------------------------------
+
+
+@editor_action()
+def edit(request, pk):
+    """The review page's form. A conflict or an invalid value re-renders the page with the editor's input kept."""
+    article = get_article_or_404(pk)
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        return render_review(request, article, form, status=400)
+    changes = form.changes(article)
+    if "status" in changes and not request.user.has_perm(PUBLISH):
+        form.add_error("status", "You may not change the status.")
+        return render_review(request, article, form, status=403)
+    try:
+        result = editorial.update_article(
+            article.pk, user=request.user, source=SOURCE, changes=changes,
+            expected_version=form.cleaned_data["version"],
+        )
+    except editorial.EditConflict as conflict:
+        return render_conflict(request, conflict, form)
+    except ValidationError as error:
+        form.add_error(None, error)
+        return render_review(request, article, form, status=400)
+    confirm(request, result)
+    return redirect(article.get_absolute_url() + query_suffix(request))
+
+
+def render_conflict(request, conflict: editorial.EditConflict, form: ReviewForm):
+    """Nothing was saved: show what the other editor changed, the current values, and keep the editor's input
+    (now against the current version, so saving again is a deliberate choice)."""
+    messages.error(request, conflict.describe())
+    data = request.POST.copy()
+    data["version"] = str(conflict.article.version)
+    article = get_article_or_404(conflict.article.pk)
+    return render_review(request, article, ReviewForm(data), status=409)
+
+
+def query_suffix(request) -> str:
+    return f"?{request.GET.urlencode()}" if request.GET else ""
+
+
+@editor_action(PUBLISH)
+def change_status(request, pk, action):
+    form = StatusForm(request.POST)
+    change = {"publish": editorial.publish, "unpublish": editorial.unpublish, "reject": editorial.reject}[action]
+    if form.is_valid():
+        try:
+            confirm(request, change(pk, user=request.user, source=SOURCE, expected_version=form.cleaned_data["version"]))
+        except (editorial.EditConflict, ValidationError) as error:
+            refuse(request, error)
+        except Article.DoesNotExist:
+            raise Http404("No such article.") from None
+    else:
+        messages.error(request, "That change could not be read; reload the page and try again.")
+    return redirect(safe_next(request, reverse("articles:review", args=[pk])))
+
+
+@editor_action()
+def scores(request, pk):
+    form = ScoresForm(request.POST)
+    if form.is_valid():
+        try:
+            result = editorial.set_scores(
+                pk, user=request.user, source=SOURCE, quality=form.cleaned_data["quality"],
+                heat=form.cleaned_data["heat"], expected_version=form.cleaned_data["version"],
+            )
+            confirm(request, result)
+        except (editorial.EditConflict, ValidationError) as error:
+            refuse(request, error)
+        except Article.DoesNotExist:
+            raise Http404("No such article.") from None
+    else:
+        messages.error(request, "Scores must be whole numbers: " + "; ".join(
+            f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()
+        ))
+    return redirect(safe_next(request, reverse("articles:queue")))
+
+
+@editor_action(PUBLISH)
+def bulk(request):
+    form = BulkStatusForm(request.POST)
+    if form.is_valid():
+        try:
+            result = editorial.bulk_set_status(
+                form.cleaned_data["ids"], status=form.status, user=request.user, source=SOURCE
+            )
+            confirm(request, result)
+        except ValidationError as error:
+            refuse(request, error)
+    else:
+        messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
+    return redirect(safe_next(request, reverse("articles:queue")))
+
+
+@editor_action()
+def undo(request):
+    form = UndoForm(request.POST)
+    if form.is_valid():
+        batch = form.cleaned_data["batch"]
+        try:
+            result = editorial.undo(batch, user=request.user, source=SOURCE)
+        except (editorial.EditConflict, ValidationError) as error:
+            refuse(request, error)
+        else:
+            messages.success(request, result.message or "Nothing to undo.")
+        if request.session.get(LAST_BATCH) == batch:
+            del request.session[LAST_BATCH]
+    else:
+        messages.error(request, "Nothing to undo.")
+    return redirect(safe_next(request, reverse("articles:queue")))
+

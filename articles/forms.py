@@ -1,0 +1,92 @@
+"""Forms of the editorial views. They only parse and validate input; `articles.editorial` does the writing."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from .models import Article
+from .schema import INT32
+
+STATUS_ACTIONS = {
+    "publish": Article.Status.PUBLISHED,
+    "unpublish": Article.Status.AWAITING_REVIEW,
+    "reject": Article.Status.REJECTED,
+}
+MAX_BULK = 500
+
+
+def score_field(label: str) -> forms.IntegerField:
+    return forms.IntegerField(label=label, min_value=INT32[0], max_value=INT32[1])
+
+
+class VersionedForm(forms.Form):
+    """Carries the version of the article the editor saw, so a stale save is refused instead of overwriting."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+
+
+class ReviewForm(VersionedForm):
+    excerpt = forms.CharField(widget=forms.Textarea(attrs={"rows": 8, "data-shortcut": "e"}), required=False, strip=False)
+    quality = score_field("Quality")
+    heat = score_field("Heat")
+    status = forms.ChoiceField(choices=Article.Status.choices)
+
+    field_order = ["excerpt", "quality", "heat", "status", "version"]
+
+    @classmethod
+    def for_article(cls, article: Article) -> "ReviewForm":
+        return cls(initial={name: getattr(article, name) for name in cls.editable_fields()} | {"version": article.version})
+
+    @staticmethod
+    def editable_fields() -> tuple[str, ...]:
+        return ("excerpt", "quality", "heat", "status")
+
+    def clean_excerpt(self) -> str:
+        # Browsers submit textarea line breaks as CRLF; an untouched excerpt must not count as an edit.
+        return self.cleaned_data["excerpt"].replace("\r\n", "\n")
+
+    def changes(self, article: Article) -> dict:
+        """The fields whose submitted value differs from the article's current one."""
+        return {
+            name: self.cleaned_data[name]
+            for name in self.editable_fields()
+            if self.cleaned_data[name] != getattr(article, name)
+        }
+
+
+class ScoresForm(VersionedForm):
+    quality = score_field("Quality")
+    heat = score_field("Heat")
+
+
+class StatusForm(VersionedForm):
+    pass
+
+
+class IdListField(forms.Field):
+    """Article ids from checkboxes (`ids=1&ids=2`)."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value) -> list[int]:
+        if not value:
+            return []
+        try:
+            ids = sorted({int(item) for item in value})
+        except (TypeError, ValueError):
+            raise ValidationError("Select articles by their ids.", code="invalid") from None
+        if len(ids) > MAX_BULK:
+            raise ValidationError(f"Select at most {MAX_BULK} articles at a time.", code="too_many")
+        return ids
+
+
+class BulkStatusForm(forms.Form):
+    action = forms.ChoiceField(choices=[(name, name.title()) for name in STATUS_ACTIONS])
+    ids = IdListField(error_messages={"required": "Select at least one article."})
+
+    @property
+    def status(self) -> str:
+        return STATUS_ACTIONS[self.cleaned_data["action"]]
+
+
+class UndoForm(forms.Form):
+    batch = forms.CharField(max_length=32)

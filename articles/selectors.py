@@ -1,0 +1,328 @@
+"""The reads behind the dashboard, the review queue and the review page.
+
+Each function returns rows ready to render (relations joined or prefetched), so
+a page costs the same few queries whatever its size. The queue never counts the
+whole filtered table: it fetches one row more than a page to know whether
+there is a next one (`QueuePage`), because a COUNT(*) over a text search on
+100,000 rows costs more than the page itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import TruncDate
+from django.http import QueryDict
+from django.utils import timezone
+
+from .filters import ReviewQueueFilter
+from .models import Article, ArticleImage, ArticleTopic, AuditEntry, ImportRun
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+DEFAULT_ORDERING = ("-published_date_time", "-id")
+
+
+# --- the review queue ------------------------------------------------------------------
+
+
+def queue_rows() -> QuerySet[Article]:
+    """Articles with what a queue row shows: provider, topics and the first image's URL."""
+    thumbnail = ArticleImage.objects.filter(article=OuterRef("pk")).order_by("position").values("url")[:1]
+    return (
+        Article.objects.select_related("provider")
+        .defer("body", "secured", "featured_content", "extra_yaml", "source_keys", "provider__mapping")
+        .annotate(thumbnail_url=Subquery(thumbnail))
+        .prefetch_related(Prefetch("topic_links", queryset=ArticleTopic.objects.select_related("topic")))
+    )
+
+
+@dataclass
+class ReviewQueue:
+    """A filtered queue: the FilterSet (for the form and its errors) and its rows in a total order."""
+
+    filterset: ReviewQueueFilter
+    ordering: list[tuple[str, bool]]  # (field, descending), ending with the primary key
+
+    @property
+    def rows(self) -> QuerySet[Article]:
+        return self.filterset.qs.order_by(*order_expressions(self.ordering))
+
+
+def review_queue(params: QueryDict, *, queryset: QuerySet[Article] | None = None) -> ReviewQueue:
+    """The queue filtered by `params` (the FilterSet's plain names), newest first unless `o` says otherwise.
+
+    The order always ends with the primary key and puts missing dates last on
+    every database, so pages never overlap and previous/next is well defined.
+    """
+    filterset = ReviewQueueFilter(params, queryset=queryset if queryset is not None else queue_rows())
+    requested = [name for name in filterset.qs.query.order_by if isinstance(name, str)]
+    return ReviewQueue(filterset=filterset, ordering=total_ordering(requested or DEFAULT_ORDERING))
+
+
+def total_ordering(names) -> list[tuple[str, bool]]:
+    ordering = []
+    for name in names:
+        descending = name.startswith("-")
+        field_name = name.lstrip("-")
+        field_name = "id" if field_name == "pk" else field_name
+        if field_name not in {f for f, _ in ordering}:
+            ordering.append((field_name, descending))
+    if "id" not in {f for f, _ in ordering}:
+        ordering.append(("id", True))
+    return ordering
+
+
+def order_expressions(ordering: list[tuple[str, bool]]):
+    return [F(name).desc(nulls_last=True) if desc else F(name).asc(nulls_last=True) for name, desc in ordering]
+
+
+@dataclass
+class QueuePage:
+    """One page of the queue, counted by peeking one row ahead instead of COUNT(*)."""
+
+    items: list = field(default_factory=list)
+    number: int = 1
+    size: int = DEFAULT_PAGE_SIZE
+    has_next: bool = False
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def start_index(self) -> int:
+        return (self.number - 1) * self.size + 1 if self.items else 0
+
+    @property
+    def end_index(self) -> int:
+        return (self.number - 1) * self.size + len(self.items)
+
+
+def parse_positive_int(value, *, default: int, maximum: int) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return default
+    return min(max(number, 1), maximum)
+
+
+def queue_page(rows: QuerySet[Article], *, page=1, size=DEFAULT_PAGE_SIZE) -> QueuePage:
+    number = parse_positive_int(page, default=1, maximum=100_000)
+    size = parse_positive_int(size, default=DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE)
+    offset = (number - 1) * size
+    items = list(rows[offset : offset + size + 1])
+    return QueuePage(items=items[:size], number=number, size=size, has_next=len(items) > size)
+
+
+def neighbours_in_queue(article: Article, params: QueryDict) -> tuple[Article | None, Article | None]:
+    """The articles before and after `article` in the queue `params` describe.
+
+    Compares on the article's current values (keyset), so it works on any page
+    and still works after the article itself left the filter (say, once published).
+    """
+    queue = review_queue(params, queryset=Article.objects.only("pk", "title"))
+    rows = queue.filterset.qs
+    reverse = [(name, not desc) for name, desc in queue.ordering]
+    following = rows.filter(after(article, queue.ordering)).order_by(*order_expressions(queue.ordering)).first()
+    preceding = rows.filter(after(article, reverse, nulls_first=True)).order_by(*reverse_expressions(reverse)).first()
+    return preceding, following
+
+
+def reverse_expressions(reverse: list[tuple[str, bool]]):
+    return [F(name).desc(nulls_first=True) if desc else F(name).asc(nulls_first=True) for name, desc in reverse]
+
+
+def after(article: Article, ordering: list[tuple[str, bool]], *, nulls_first: bool = False) -> Q:
+    """Rows strictly after `article` in `ordering`: a lexicographic comparison, NULL sorting last
+    (first when walking backwards, which mirrors NULLS LAST)."""
+    condition = Q(pk__in=[])
+    equal_so_far = Q()
+    for name, descending in ordering:
+        value = getattr(article, name)
+        lookup = "lt" if descending else "gt"
+        if value is None:
+            beyond = Q(pk__in=[]) if not nulls_first else Q(**{f"{name}__isnull": False})
+            same = Q(**{f"{name}__isnull": True})
+        else:
+            beyond = Q(**{f"{name}__{lookup}": value})
+            if not nulls_first:
+                beyond |= Q(**{f"{name}__isnull": True})
+            same = Q(**{name: value})
+        condition |= equal_so_far & beyond
+        equal_so_far &= same
+    return condition
+
+
+# --- the review page ---------------------------------------------------------------------
+
+
+def article_for_review(pk: int) -> Article:
+    """One article with everything the review page shows; raises Article.DoesNotExist."""
+    return (
+        Article.objects.select_related("provider", "reviewed_by", "published_by")
+        .prefetch_related(
+            Prefetch("topic_links", queryset=ArticleTopic.objects.select_related("topic")),
+            "images",
+            "related",
+            Prefetch("duplicates", queryset=Article.objects.only("pk", "title", "status", "source_key")),
+        )
+        .get(pk=pk)
+    )
+
+
+def related_with_copies(article: Article) -> list:
+    """The article's related items, each with `our_copy`: one of our articles with the same canonical URL."""
+    related = list(article.related.all())
+    keys = {item.web_url_key for item in related if item.web_url_key}
+    copies = {}
+    if keys:
+        for copy in Article.objects.filter(Q(web_url_key__in=keys) | Q(original_url_key__in=keys)).only(
+            "pk", "title", "status", "web_url_key", "original_url_key"
+        ).order_by("pk"):
+            for key in (copy.web_url_key, copy.original_url_key):
+                if key in keys:
+                    copies.setdefault(key, copy)
+    for item in related:
+        item.our_copy = copies.get(item.web_url_key)
+    return related
+
+
+def audit_history(article: Article, *, limit: int = 100) -> list[AuditEntry]:
+    return list(AuditEntry.objects.filter(article=article).select_related("user").order_by("-at", "-id")[:limit])
+
+
+@dataclass(frozen=True)
+class UpstreamChange:
+    field: str
+    old_value: object
+    new_value: object
+    at: dt.datetime
+
+
+def upstream_changes(article: Article) -> list[UpstreamChange]:
+    """What imports changed on a reviewed article since its review, one line per field (oldest value to newest)."""
+    if not article.changed_since_review:
+        return []
+    entries = AuditEntry.objects.filter(
+        article=article, source=AuditEntry.Source.IMPORT, action="reimport"
+    ).order_by("at", "id")
+    if article.reviewed_at:
+        entries = entries.filter(at__gte=article.reviewed_at)
+    changes: dict[str, UpstreamChange] = {}
+    for entry in entries:
+        first = changes.get(entry.field)
+        old_value = first.old_value if first else entry.old_value
+        changes[entry.field] = UpstreamChange(entry.field, old_value, entry.new_value, entry.at)
+    return list(changes.values())
+
+
+# --- the dashboard -------------------------------------------------------------------------
+
+
+def start_of_today(now: dt.datetime | None = None) -> dt.datetime:
+    return timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def dashboard_counts(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """The numbers an editor acts on, in one pass over the table."""
+    status = Article.Status
+    return Article.objects.aggregate(
+        awaiting=Count("pk", filter=Q(status=status.AWAITING_REVIEW)),
+        published=Count("pk", filter=Q(status=status.PUBLISHED)),
+        rejected=Count("pk", filter=Q(status=status.REJECTED)),
+        imported_today=Count("pk", filter=Q(imported_at__gte=start_of_today(now))),
+        duplicates=Count("pk", filter=Q(is_possible_duplicate=True)),
+        changed=Count("pk", filter=Q(changed_since_review=True)),
+        total=Count("pk"),
+    )
+
+
+def latest_import_runs(*, limit: int = 5) -> list[ImportRun]:
+    return list(ImportRun.objects.order_by("-started_at", "-id")[:limit])
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: int
+    query: str = ""  # the queue's query string for this bar, when it has one
+    title: str = ""
+
+
+def imports_per_day(*, days: int = 30, now: dt.datetime | None = None) -> list[Bar]:
+    """Articles imported on each of the last `days` days (today included), zero-filled."""
+    today = start_of_today(now)
+    first = today - dt.timedelta(days=days - 1)
+    counts = dict(
+        Article.objects.filter(imported_at__gte=first)
+        .annotate(day=TruncDate("imported_at", tzinfo=timezone.get_current_timezone()))
+        .order_by()
+        .values("day")
+        .annotate(n=Count("pk"))
+        .values_list("day", "n")
+    )
+    bars = []
+    for offset in range(days):
+        day = (first + dt.timedelta(days=offset)).date()
+        count = counts.get(day, 0)
+        bars.append(Bar(label=day.strftime("%d %b"), value=count, title=f"{count} imported on {day:%a %d %b %Y}"))
+    return bars
+
+
+SCORE_BUCKETS = ((None, -1), (0, 24), (25, 49), (50, 74), (75, 99), (100, 149), (150, None))
+
+
+def score_distribution(score: str, *, status: str = Article.Status.AWAITING_REVIEW) -> list[Bar]:
+    """How the queue's `score` ("quality" or "heat") spreads over fixed buckets; each bar links to its slice."""
+    buckets = {}
+    for low, high in SCORE_BUCKETS:
+        condition = Q()
+        if low is not None:
+            condition &= Q(**{f"{score}__gte": low})
+        if high is not None:
+            condition &= Q(**{f"{score}__lte": high})
+        buckets[bucket_key(low, high)] = Count("pk", filter=condition)
+    counts = Article.objects.filter(status=status).aggregate(**buckets)
+    bars = []
+    for low, high in SCORE_BUCKETS:
+        label = bucket_label(score, low, high)
+        params = QueryDict(mutable=True)
+        params["status"] = status
+        if low is not None:
+            params[f"{score}_min"] = str(low)
+        if high is not None:
+            params[f"{score}_max"] = str(high)
+        count = counts[bucket_key(low, high)]
+        bars.append(Bar(label=label, value=count, query=params.urlencode(), title=f"{count} with {score} {label}"))
+    return bars
+
+
+def bucket_key(low, high) -> str:
+    return f"b_{'min' if low is None else low}_{'max' if high is None else high}".replace("-", "m")
+
+
+def bucket_label(score: str, low, high) -> str:
+    if low is None:
+        return "not scored" if score == "heat" else f"< {high + 1}"
+    if high is None:
+        return f"{low}+"
+    return f"{low}–{high}"
+
+
+def filter_suggestions() -> dict[str, list]:
+    """Known categories and types (small, indexed) for the filter form's suggestions."""
+    def distinct(name):
+        return list(Article.objects.exclude(**{name: ""}).order_by(name).values_list(name, flat=True).distinct()[:200])
+
+    return {"categories": distinct("category"), "types": distinct("type")}

@@ -1,0 +1,160 @@
+"""Template filters that keep imported data inert: text is decoded then escaped, URLs are http(s) or nothing,
+embeds come only from an allowlist of video hosts."""
+
+import html
+import json
+from html.parser import HTMLParser
+from urllib.parse import urlsplit, urlunsplit
+
+from django import template
+
+from articles.middleware import EMBED_HOSTS
+from articles.urlnorm import is_http_url
+
+register = template.Library()
+
+# Host (as written in sources) -> (host we embed from, path prefix a player lives under).
+EMBED_PLAYERS = {
+    "www.youtube.com": ("www.youtube.com", "/embed/"),
+    "youtube.com": ("www.youtube.com", "/embed/"),
+    "www.youtube-nocookie.com": ("www.youtube-nocookie.com", "/embed/"),
+    "youtube-nocookie.com": ("www.youtube-nocookie.com", "/embed/"),
+    "player.vimeo.com": ("player.vimeo.com", "/video/"),
+}
+assert {f"https://{host}" for host, _ in EMBED_PLAYERS.values()} <= set(EMBED_HOSTS), "CSP frame-src must allow every player"
+
+
+@register.filter
+def http_url(value) -> str:
+    """The value when it is an absolute http(s) URL, else "" (so `javascript:` and friends never become links)."""
+    return value if is_http_url(value) else ""
+
+
+@register.filter
+def decoded(value) -> str:
+    """HTML entities decoded (`&#038;` -> `&`); the result is still escaped when rendered."""
+    return html.unescape(value) if isinstance(value, str) else ""
+
+
+@register.filter
+def opaque(value, length: int = 16) -> str:
+    """A secret-looking value shown as its first characters only."""
+    if not value:
+        return ""
+    value = str(value)
+    return value if len(value) <= length else value[:length] + "…"
+
+
+@register.filter
+def as_text(value) -> str:
+    """A JSON value (audit old/new values) as one readable line."""
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+class _FirstIframe(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.src = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "iframe" and self.src is None:
+            self.src = dict(attrs).get("src") or ""
+
+
+@register.filter
+def embed_src(featured_content) -> str:
+    """The player URL to embed for a featuredContent iframe, or "" when its host is not an allowed video player."""
+    if not isinstance(featured_content, str) or "<iframe" not in featured_content.lower():
+        return ""
+    parser = _FirstIframe()
+    try:
+        parser.feed(featured_content)
+        parser.close()
+    except Exception:  # noqa: BLE001 - malformed markup is simply not embedded
+        return ""
+    src = parser.src or ""
+    if src.startswith("//"):
+        src = "https:" + src
+    if not is_http_url(src):
+        return ""
+    parts = urlsplit(src)
+    player = EMBED_PLAYERS.get((parts.hostname or "").lower())
+    if player is None or parts.port is not None or parts.username or not parts.path.startswith(player[1]):
+        return ""
+    return urlunsplit(("https", player[0], parts.path, parts.query, ""))
+
+
+@register.filter
+def mapping_name(mapping) -> str:
+    """The name (else domain) of a provider mapping as the source gave it."""
+    if not isinstance(mapping, dict):
+        return ""
+    return str(mapping.get("name") or mapping.get("domain") or "")
+
+
+@register.filter
+def first_image_url(images) -> str:
+    """The first http(s) `url` in a list of image mappings (provider logos, a related item's images)."""
+    for image in images or []:
+        if isinstance(image, dict) and is_http_url(image.get("url")):
+            return image["url"]
+    return ""
+
+
+@register.filter
+def undo_batch(message) -> str:
+    """The batch id a confirmation message offers to undo (carried in its extra tags as `undo:<batch>`)."""
+    for tag in (getattr(message, "extra_tags", "") or "").split():
+        if tag.startswith("undo:"):
+            return tag[len("undo:"):]
+    return ""
+
+
+@register.inclusion_tag("articles/includes/score_badge.html")
+def score_badge(kind: str, value):
+    """A quality or heat value with a level (low/mid/high) for its colour; heat -1 reads "not scored"."""
+    if value is None or (kind == "heat" and value < 0):
+        level = "none"
+    elif value >= 100:
+        level = "high"
+    elif value >= 50:
+        level = "mid"
+    else:
+        level = "low"
+    return {"kind": kind, "value": value, "level": level}
+
+
+CHART_HEIGHT = 120
+CHART_BAR_GAP = 2
+
+
+@register.inclusion_tag("articles/includes/bar_chart.html")
+def bar_chart(bars, *, caption: str, link: str = "", label_every: int = 1, bar_width: int = 24, show_values: bool = True):
+    """Inline SVG bars from precomputed values: no script, no style attribute (CSP), no external library."""
+    peak = max((bar.value for bar in bars), default=0) or 1
+    shapes = []
+    for index, bar in enumerate(bars):
+        height = round(bar.value / peak * CHART_HEIGHT) if bar.value else 0
+        x = index * (bar_width + CHART_BAR_GAP)
+        shapes.append({
+            "bar": bar,
+            "x": x,
+            "y": CHART_HEIGHT - height,
+            "height": max(height, 1 if bar.value else 0),
+            "label_x": x + bar_width / 2,
+            "show_label": index % label_every == 0,
+            "href": f"{link}?{bar.query}" if link and bar.query else "",
+        })
+    return {
+        "shapes": shapes,
+        "caption": caption,
+        "show_values": show_values,
+        "bar_width": bar_width,
+        "width": max(len(bars) * (bar_width + CHART_BAR_GAP) - CHART_BAR_GAP, 1),
+        "height": CHART_HEIGHT,
+        "peak": peak if any(bar.value for bar in bars) else 0,
+    }

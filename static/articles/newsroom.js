@@ -1,0 +1,183 @@
+/* Keyboard shortcuts for the editorial pages. Progressive enhancement: every action is a plain
+   form or link in the page; this file only finds it and clicks it. No inline scripts (CSP). */
+(function () {
+  "use strict";
+
+  var root = document.documentElement;
+  root.classList.add("js");
+
+  function isTyping(target) {
+    if (!target || !target.closest) return false;
+    return Boolean(target.closest("input, textarea, select, [contenteditable=''], [contenteditable='true']"));
+  }
+
+  function usable(element) {
+    return element && !element.disabled && element.getAttribute("aria-disabled") !== "true";
+  }
+
+  function firstUsable(selector) {
+    var found = document.querySelectorAll(selector);
+    for (var i = 0; i < found.length; i += 1) {
+      if (usable(found[i])) return found[i];
+    }
+    return null;
+  }
+
+  function activate(element) {
+    if (element.matches("input, textarea, select")) {
+      element.focus();
+      if (element.select && element.type !== "number") element.select();
+    } else {
+      element.click();
+    }
+  }
+
+  /* --- the shortcuts overlay ------------------------------------------------------ */
+
+  var overlay = document.getElementById("shortcuts");
+  var returnFocus = null;
+
+  function openShortcuts() {
+    if (!overlay) return;
+    returnFocus = document.activeElement;
+    overlay.classList.add("is-open");
+    overlay.setAttribute("role", "dialog");
+    overlay.setAttribute("aria-modal", "true");
+    var close = overlay.querySelector("[data-close-shortcuts]");
+    if (close) close.hidden = false;
+    overlay.focus();
+  }
+
+  function closeShortcuts() {
+    if (!overlay || !overlay.classList.contains("is-open")) return false;
+    overlay.classList.remove("is-open");
+    overlay.removeAttribute("role");
+    overlay.removeAttribute("aria-modal");
+    if (returnFocus && returnFocus.focus) returnFocus.focus();
+    return true;
+  }
+
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-open-shortcuts]")) {
+      event.preventDefault();
+      openShortcuts();
+    } else if (event.target.closest("[data-close-shortcuts]") || event.target === overlay) {
+      closeShortcuts();
+    }
+  });
+
+  /* --- queue rows: selection with j/k, actions on checked or selected rows -------- */
+
+  var rows = Array.prototype.slice.call(document.querySelectorAll("[data-row]"));
+  var current = -1;
+
+  function selectRow(index) {
+    if (!rows.length) return;
+    index = Math.max(0, Math.min(rows.length - 1, index));
+    if (rows[current]) rows[current].classList.remove("is-current");
+    current = index;
+    var row = rows[current];
+    row.classList.add("is-current");
+    var link = row.querySelector("[data-row-link]");
+    if (link) link.focus({ preventScroll: true });
+    row.scrollIntoView({ block: "nearest" });
+  }
+
+  rows.forEach(function (row, index) {
+    row.addEventListener("focusin", function () {
+      if (rows[current]) rows[current].classList.remove("is-current");
+      current = index;
+      row.classList.add("is-current");
+    });
+  });
+
+  var bulkForm = document.getElementById("bulk");
+  var selectAll = document.querySelector("[data-select-all]");
+  var countLabel = document.querySelector("[data-selection-count]");
+
+  function checkboxes() {
+    return Array.prototype.slice.call(document.querySelectorAll("input[data-select]"));
+  }
+
+  function updateCount() {
+    if (!countLabel) return;
+    var checked = checkboxes().filter(function (box) { return box.checked; }).length;
+    countLabel.textContent = checked ? checked + " selected" : "";
+    if (selectAll) {
+      selectAll.checked = checked > 0 && checked === checkboxes().length;
+      selectAll.indeterminate = checked > 0 && checked < checkboxes().length;
+    }
+  }
+
+  if (selectAll) {
+    selectAll.hidden = false;
+    selectAll.addEventListener("change", function () {
+      checkboxes().forEach(function (box) { box.checked = selectAll.checked; });
+      updateCount();
+    });
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.matches && event.target.matches("input[data-select]")) updateCount();
+  });
+
+  function bulkAction(key) {
+    if (!bulkForm) return false;
+    var button = bulkForm.querySelector("[data-bulk='" + key + "']");
+    if (!button) return false;
+    var anyChecked = checkboxes().some(function (box) { return box.checked; });
+    if (!anyChecked) {
+      var row = rows[current];
+      var box = row && row.querySelector("input[data-select]");
+      if (!box) return false;
+      box.checked = true;
+    }
+    button.click();
+    return true;
+  }
+
+  /* --- the key map ------------------------------------------------------------------ */
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && closeShortcuts()) {
+      event.preventDefault();
+      return;
+    }
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (isTyping(event.target)) {
+      if (event.key === "Escape") event.target.blur();
+      return;
+    }
+    var key = event.key;
+    if (key === "?") {
+      event.preventDefault();
+      if (!closeShortcuts()) openShortcuts();
+      return;
+    }
+    if (overlay && overlay.classList.contains("is-open")) return;
+
+    if (rows.length && (key === "j" || key === "k")) {
+      event.preventDefault();
+      selectRow(current < 0 ? 0 : current + (key === "j" ? 1 : -1));
+      return;
+    }
+    if (rows.length && (key === "o" || key === "Enter") && rows[current]) {
+      if (key === "Enter" && event.target.closest && event.target.closest("a, button")) return;
+      var link = rows[current].querySelector("[data-row-link]");
+      if (link) {
+        event.preventDefault();
+        link.click();
+      }
+      return;
+    }
+    if ((key === "p" || key === "u" || key === "x") && bulkAction(key)) {
+      event.preventDefault();
+      return;
+    }
+    if (!/^[a-z\/]$/.test(key)) return;
+    var target = firstUsable("[data-shortcut='" + key + "']");
+    if (target) {
+      event.preventDefault();
+      activate(target);
+    }
+  });
+})();
