@@ -159,6 +159,10 @@ STORAGES = {
     },
 }
 
+# Without DEBUG, `collectstatic` fills STATIC_ROOT and whitenoise serves it; locally it reads the apps' folders.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
+
 # HTTPS hardening: on by default, off only when explicitly asked (local demo, tests).
 HTTPS = env_bool("HTTPS", default=not DEBUG)
 SECURE_SSL_REDIRECT = HTTPS
