@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
 import yaml
-from django.db.models import Prefetch, prefetch_related_objects
 
 from . import frontmatter, schema
 from .importing import InvalidItem, parse_timestamp
@@ -26,11 +26,10 @@ DEFAULT_EXTENSION = ".md"
 # Front matter key of each editable column (the `published` key holds the status).
 EDITOR_KEYS = {column: key for key, column in schema.SCALAR_FIELDS.items() if column in schema.EDITABLE_FIELDS}
 CANONICAL_POSITION = {key: index for index, key in enumerate(schema.CANONICAL_ORDER)}
-EXPORT_PREFETCHES = (
-    Prefetch("topic_links", queryset=ArticleTopic.objects.select_related("topic").order_by("position")),
-    Prefetch("images", queryset=ArticleImage.objects.order_by("position")),
-    Prefetch("related", queryset=RelatedArticle.objects.order_by("position")),
-)
+# The usual timestamp text (2020-05-01T01:53:00Z): read without a YAML parser, as the loader would.
+_ISO_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-]\d\d:\d\d)\Z")
+IMAGE_KEYS = tuple(schema.IMAGE_FIELDS)
+RELATED_KEYS = tuple(schema.RELATED_FIELDS)
 
 
 class ExportError(Exception):
@@ -62,8 +61,33 @@ def articles_to_export(*, published_only: bool = False, since: dt.datetime | Non
     return queryset
 
 
+@dataclass
+class Collections:
+    """An article's topics, images and related items, already as front matter values."""
+
+    topics: list = field(default_factory=list)
+    images: list = field(default_factory=list)
+    related: list = field(default_factory=list)
+
+
+def load_collections(article_ids: list[int]) -> dict[int, Collections]:
+    """The collections of many articles: one query each, read as plain rows (no model instances)."""
+    collections = {pk: Collections() for pk in article_ids}
+    topics = ArticleTopic.objects.filter(article_id__in=article_ids).order_by("article_id", "position")
+    for pk, name in topics.values_list("article_id", "topic__name"):
+        collections[pk].topics.append(name)
+    images = ArticleImage.objects.filter(article_id__in=article_ids).order_by("article_id", "position")
+    for pk, *values, extra_yaml in images.values_list("article_id", *schema.IMAGE_FIELDS.values(), "extra_yaml"):
+        collections[pk].images.append(image_value(dict(zip(IMAGE_KEYS, values)), extra_yaml))
+    related = RelatedArticle.objects.filter(article_id__in=article_ids).order_by("article_id", "position")
+    columns = (*schema.RELATED_FIELDS.values(), "published_date_time_raw", "extra_yaml")
+    for pk, *values, raw, extra_yaml in related.values_list("article_id", *columns):
+        collections[pk].related.append(related_value(dict(zip(RELATED_KEYS, values)), raw, extra_yaml))
+    return collections
+
+
 def in_chunks(queryset, *, batch_size: int = 500):
-    """Articles in primary-key chunks with their collections prefetched: four queries per chunk."""
+    """(article, collections) pairs in primary-key chunks: four queries per chunk, whatever its content."""
     last_pk = None
     while True:
         page = queryset.order_by("pk")
@@ -72,8 +96,8 @@ def in_chunks(queryset, *, batch_size: int = 500):
         chunk = list(page[:batch_size])
         if not chunk:
             return
-        prefetch_related_objects(chunk, *EXPORT_PREFETCHES)
-        yield chunk
+        collections = load_collections([article.pk for article in chunk])
+        yield [(article, collections[article.pk]) for article in chunk]
         if len(chunk) < batch_size:
             return
         last_pk = chunk[-1].pk
@@ -90,6 +114,19 @@ def _instant(value) -> dt.datetime | None:
         return None
 
 
+def _source_timestamp(raw: str):
+    """The value the source's timestamp text loads as; the common ISO form skips the YAML parser."""
+    if _ISO_TIMESTAMP.match(raw):
+        moment = dt.datetime.fromisoformat(raw)
+        value = frontmatter.SourceTimestamp(
+            moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second,
+            moment.microsecond, moment.tzinfo,
+        )
+        value.raw = raw
+        return value
+    return yaml.load(raw, Loader=frontmatter.FrontMatterLoader)
+
+
 def timestamp_value(instant: dt.datetime | None, raw: str):
     """The value to write for a timestamp: the source's own text while it still denotes the stored instant.
 
@@ -99,7 +136,7 @@ def timestamp_value(instant: dt.datetime | None, raw: str):
     """
     if raw:
         try:
-            value = yaml.load(raw, Loader=frontmatter.FrontMatterLoader)
+            value = _source_timestamp(raw)
         except yaml.YAMLError:
             return raw if instant is None else instant
         if instant is None or _instant(value) == instant:
@@ -127,53 +164,45 @@ def provider_value(mapping):
     return mapping
 
 
-def image_value(image: ArticleImage) -> dict:
-    mapping = {}
-    for key, column in schema.IMAGE_FIELDS.items():
-        value = getattr(image, column)
-        if value is not None:
-            mapping[key] = value
-    mapping.update(frontmatter.load_extra(image.extra_yaml))
+def image_value(known: dict, extra_yaml: str) -> dict:
+    """An image mapping from its columns (None: absent in the source) and its unknown keys."""
+    mapping = {key: value for key, value in known.items() if value is not None}
+    mapping.update(frontmatter.load_extra(extra_yaml))
     return mapping
 
 
-def related_value(related: RelatedArticle) -> dict:
+def related_value(known: dict, raw: str, extra_yaml: str) -> dict:
+    """A related item from its columns (None: absent), its timestamp text and its unknown keys."""
     mapping = {}
-    for key, column in schema.RELATED_FIELDS.items():
+    for key, value in known.items():
         if key == "publishedDateTime":
-            if related.published_date_time is None and not related.published_date_time_raw:
+            if value is None and not raw:
                 continue
-            value = timestamp_value(related.published_date_time, related.published_date_time_raw)
-        else:
-            value = getattr(related, column)
-            if value is None:
-                continue
-            if key == "provider":
-                value = provider_value(value)
-            elif key == "images" and isinstance(value, list):
-                value = _image_list(value)
+            value = timestamp_value(value, raw)
+        elif value is None:
+            continue
+        elif key == "provider":
+            value = provider_value(value)
+        elif key == "images" and isinstance(value, list):
+            value = _image_list(value)
         mapping[key] = value
-    mapping.update(frontmatter.load_extra(related.extra_yaml))
+    mapping.update(frontmatter.load_extra(extra_yaml))
     return mapping
 
 
-def modelled_value(article: Article, key: str):
+def modelled_value(article: Article, key: str, collections: Collections):
     if key == "publishedDateTime":
         return timestamp_value(article.published_date_time, article.published_date_time_raw)
     if key == "published":
         return article.status == Article.Status.PUBLISHED
     if key == "provider":
         return provider_value(article.provider_mapping)
-    if key == "topics":
-        return [link.topic.name for link in article.topic_links.all()]
-    if key == "images":
-        return [image_value(image) for image in article.images.all()]
-    if key == "related":
-        return [related_value(related) for related in article.related.all()]
+    if key in ("topics", "images", "related"):
+        return getattr(collections, key)
     return getattr(article, schema.SCALAR_FIELDS[key])
 
 
-def _has_value(article: Article, key: str) -> bool:
+def _has_value(article: Article, key: str, collections: Collections) -> bool:
     """For an article with no source layout: whether a modelled key is worth writing."""
     if key in ("quality", "heat", "published"):
         return True
@@ -182,7 +211,7 @@ def _has_value(article: Article, key: str) -> bool:
     if key == "provider":
         return article.provider_id is not None
     if key in ("topics", "images", "related"):
-        return bool(modelled_value(article, key))
+        return bool(getattr(collections, key))
     return bool(getattr(article, schema.SCALAR_FIELDS[key]))
 
 
@@ -196,7 +225,7 @@ def _insert_canonically(keys: list, key: str) -> None:
     keys.insert(index, key)
 
 
-def key_order(article: Article, extra: dict) -> list:
+def key_order(article: Article, extra: dict, collections: Collections) -> list:
     """The keys to write: the source's, in its order, plus editor-set keys at their canonical place.
 
     `source_keys` holds every key as text, so an unknown key that is not a
@@ -209,7 +238,7 @@ def key_order(article: Article, extra: dict) -> list:
             if name in extra_by_name or name in schema.MODELLED_KEYS
         ]
     else:
-        keys = [key for key in schema.CANONICAL_ORDER if _has_value(article, key)]
+        keys = [key for key in schema.CANONICAL_ORDER if _has_value(article, key, collections)]
     present = set(keys)
     for column in article.editor_fields:
         key = EDITOR_KEYS.get(column)
@@ -220,21 +249,23 @@ def key_order(article: Article, extra: dict) -> list:
     return keys
 
 
-def front_matter(article: Article) -> dict:
+def front_matter(article: Article, collections: Collections | None = None) -> dict:
     """The article as a front matter mapping, ready for `frontmatter.dump`."""
+    if collections is None:
+        collections = load_collections([article.pk])[article.pk]
     try:
         extra = frontmatter.load_extra(article.extra_yaml)
     except yaml.YAMLError as error:
         raise ExportError(f"stored unknown keys are not readable YAML: {error}") from None
     edited = {EDITOR_KEYS[column] for column in article.editor_fields if column in EDITOR_KEYS}
     return {
-        key: extra[key] if key in extra and key not in edited else modelled_value(article, key)
-        for key in key_order(article, extra)
+        key: extra[key] if key in extra and key not in edited else modelled_value(article, key, collections)
+        for key in key_order(article, extra, collections)
     }
 
 
-def render(article: Article) -> str:
-    return frontmatter.dump(front_matter(article), article.body)
+def render(article: Article, collections: Collections | None = None) -> str:
+    return frontmatter.dump(front_matter(article, collections), article.body)
 
 
 # --- files ---------------------------------------------------------------------------
@@ -291,10 +322,10 @@ def export_articles(
     summary = ExportSummary(outdir=str(outdir))
     queryset = articles_to_export(published_only=published_only, since=since, key=key)
     for chunk in in_chunks(queryset, batch_size=batch_size):
-        for article in chunk:
+        for article, collections in chunk:
             try:
                 path = outdir / file_name(article)
-                text = render(article)
+                text = render(article, collections)
             except ExportError as error:
                 summary.errors.append((article.source_key, str(error)))
                 continue
