@@ -1,0 +1,80 @@
+"""Playwright (sync API) driving Debian's chromium against pytest-django's live server.
+
+Skips cleanly without /usr/bin/chromium or the playwright package; never downloads a browser.
+"""
+
+import importlib
+import os
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; Django refuses ORM calls there unless told it is fine.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is not installed")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server, roles):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+def ensure_roles() -> None:
+    """The Editors and Viewers groups, as migration 0002 makes them.
+
+    A live-server test runs on a transactional database that is flushed afterwards, which
+    empties the groups table (permissions come back through post_migrate, groups do not).
+    """
+    from django.contrib.auth.models import Group, Permission
+
+    roles = importlib.import_module("articles.migrations.0002_roles")
+    for name, codenames in (("Editors", roles.EDITOR_CODENAMES), ("Viewers", roles.VIEWER_CODENAMES)):
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.set(Permission.objects.filter(content_type__app_label="articles", codename__in=codenames))
+
+
+_flushed = []
+
+
+@pytest.fixture
+def roles(transactional_db):
+    ensure_roles()
+    _flushed.append(True)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def roles_restored_after_flush(django_db_blocker):
+    """Puts the groups back once this module's flushes are done, for the tests that run after it
+    (only when a test here set the test database up and flushed it)."""
+    yield
+    if _flushed:
+        _flushed.clear()
+        with django_db_blocker.unblock():
+            ensure_roles()
