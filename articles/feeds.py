@@ -60,6 +60,7 @@ class JsonFeed(feedgenerator.SyndicationFeed):
             "content_text": item["description"] or "",
             "summary": item["description"] or "",
             "date_published": feedgenerator.rfc3339_date(item["pubdate"]) if item["pubdate"] else None,
+            "date_modified": feedgenerator.rfc3339_date(item["updateddate"]) if item["updateddate"] else None,
             "authors": [{"name": item["author_name"], **({"url": item["author_link"]} if item["author_link"] else {})}]
             if item["author_name"] else None,
             "tags": list(item["categories"] or ()) or None,
@@ -147,6 +148,10 @@ class ArticleFeed(Feed):
     def item_pubdate(self, article: Article):
         return article.published_date_time
 
+    def item_updateddate(self, article: Article):
+        """Atom requires an update time on every entry, undated ones included."""
+        return article.updated_at
+
     def item_author_name(self, article: Article) -> str | None:
         return xml_text(str(article.provider)) if article.provider_id else None
 
@@ -171,6 +176,7 @@ class ArticleFeed(Feed):
 
 class AtomArticleFeed(ArticleFeed):
     feed_type = feedgenerator.Atom1Feed
+    author_name = "Newsroom"  # Atom wants an author for entries that name no provider
 
     def subtitle(self, scope: Scope) -> str:
         return self.description(scope)

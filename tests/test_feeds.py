@@ -63,6 +63,7 @@ def test_atom_is_well_formed_atom_1_newest_first(client, articles):
     assert [entry.findtext(f"{ATOM}title") for entry in root.iter(f"{ATOM}entry")] == [
         "Title of newest", "Title of middle", "Title of oldest"
     ]
+    assert all(entry.find(f"{ATOM}updated") is not None for entry in root.iter(f"{ATOM}entry"))
     feed = feedparser.parse(response.content)
     assert not feed.bozo, feed.get("bozo_exception")
     assert feed.version == "atom10"
@@ -95,6 +96,16 @@ def test_json_feed_has_the_required_fields(client, articles):
     assert oldest["image"] == "https://img.example/oldest.jpg"
     assert oldest["attachments"] == [{"url": "https://img.example/oldest.jpg", "mime_type": "image/jpeg"}]
     assert "image" not in feed["items"][1]
+
+
+def test_undated_items_come_last(client, articles):
+    make_article("undated", hours=None)
+    rss = feedparser.parse(fetch(client, "/feeds/rss/").content)
+    assert not rss.bozo and rss.entries[-1].title == "Title of undated" and "published" not in rss.entries[-1]
+    atom = ET.fromstring(fetch(client, "/feeds/atom/").content)
+    assert [entry.find(f"{ATOM}updated") is not None for entry in atom.iter(f"{ATOM}entry")] == [True] * 4
+    item = fetch(client, "/feeds/json/").json()["items"][-1]
+    assert item["title"] == "Title of undated" and "date_published" not in item and item["date_modified"]
 
 
 @pytest.mark.parametrize("fmt", ["rss", "atom", "json"])
