@@ -137,7 +137,7 @@ def timestamp_value(instant: dt.datetime | None, raw: str):
     if raw:
         try:
             value = _source_timestamp(raw)
-        except yaml.YAMLError:
+        except (yaml.YAMLError, ValueError):
             return raw if instant is None else instant
         if instant is None or _instant(value) == instant:
             return value
@@ -154,7 +154,7 @@ def _known_first(mapping, known: tuple) -> dict:
 
 
 def _image_list(images) -> list:
-    return [_known_first(image, tuple(schema.IMAGE_FIELDS)) for image in images]
+    return [_known_first(image, IMAGE_KEYS) for image in images]
 
 
 def provider_value(mapping):

@@ -169,6 +169,22 @@ def test_nested_mappings_come_back_with_known_keys_first_then_unknown_ones(tmp_p
     assert list(image) == ["url", "width", "height", "credit"]
 
 
+@pytest.mark.parametrize(
+    "raw, instant",
+    [
+        ("2020-05-01T01:53:00Z", dt.datetime(2020, 5, 1, 1, 53, tzinfo=dt.timezone.utc)),
+        ("2020-05-01T03:53:00.5+02:00", dt.datetime(2020, 5, 1, 1, 53, 0, 500000, tzinfo=dt.timezone.utc)),
+        ("2020-05-01 01:53:00", dt.datetime(2020, 5, 1, 1, 53, tzinfo=dt.timezone.utc)),
+        ("2020-05-01", dt.datetime(2020, 5, 1, tzinfo=dt.timezone.utc)),
+        ('"2020-05-01T03:53:00+02:00"', dt.datetime(2020, 5, 1, 1, 53, tzinfo=dt.timezone.utc)),
+    ],
+)
+def test_timestamp_text_is_written_back_as_the_source_wrote_it(raw, instant):
+    value = exporting.timestamp_value(instant, raw)
+    assert frontmatter.format_scalar(value, "publishedDateTime") == raw
+    assert exporting.timestamp_value(instant + dt.timedelta(seconds=1), raw) == instant + dt.timedelta(seconds=1)
+
+
 def test_timestamp_is_rewritten_when_it_no_longer_denotes_the_stored_instant(tmp_path):
     import_paths([write_item(tmp_path, "moved")])
     Article.objects.update(published_date_time=dt.datetime(2024, 6, 2, 8, 30, tzinfo=dt.timezone.utc))
