@@ -1,0 +1,620 @@
+"""The editorial admin: the review queue for power users, plus import runs and the audit trail.
+
+Every editorial write here (change form, list_editable, actions, undo) goes
+through `articles.editorial`, so it is permission-checked, version-checked and
+audited exactly like the dashboard's. Imported data (text, provider, topics,
+images, related) is read-only: the importer owns it. Built for a table of
+100,000 articles: related rows are joined or fetched in one subquery, provider
+and topic filters search instead of listing every choice, and an unfiltered
+list is never counted row by row.
+"""
+
+import json
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import connections
+from django.db.models import Exists, OuterRef, Subquery
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.formats import date_format
+from django.utils.functional import cached_property
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.timezone import localtime
+
+from . import editorial
+from .editorial import EditConflict
+from .models import Article, ArticleImage, ArticleTopic, AuditEntry, ImportRun, Provider, RelatedArticle, Topic
+from .schema import EDITABLE_FIELDS
+from .throttling import ThrottledAdminAuthenticationForm
+from .urlnorm import is_http_url
+
+admin.site.login_form = ThrottledAdminAuthenticationForm
+admin.site.site_header = "Newsroom administration"
+admin.site.site_title = "Newsroom admin"
+
+SOURCE = AuditEntry.Source.ADMIN
+HISTORY_ROWS = 20
+IMPORT_ERRORS_SHOWN = 500
+
+
+# large tables ---------------------------------------------------------------------------
+
+
+class EstimatedCountPaginator(Paginator):
+    """Counts a filtered list exactly; an unfiltered one on PostgreSQL from the planner's estimate.
+
+    COUNT(*) over a whole large table reads every row; pg_class.reltuples is
+    kept up to date by autovacuum and is close enough for page links.
+    """
+
+    EXACT_BELOW = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        queryset = self.object_list
+        connection = connections[queryset.db]
+        if connection.vendor == "postgresql" and not queryset.query.where:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(%s)",
+                    [queryset.model._meta.db_table],
+                )
+                row = cursor.fetchone()
+            if row and row[0] >= self.EXACT_BELOW:
+                self.estimated = True
+                return row[0]
+        return super().count
+
+    estimated = False
+
+
+def safe_link(url: str):
+    """A link when the URL is http(s); otherwise the text, escaped by the caller."""
+    if is_http_url(url):
+        return format_html('<a href="{}" rel="noopener noreferrer" target="_blank">{}</a>', url, url)
+    return url
+
+
+def thumbnail_html(url: str | None, *, width: int = 64, height: int = 40):
+    if not url or not is_http_url(url):
+        return ""
+    return format_html(
+        '<img src="{}" alt="" width="{}" height="{}" loading="lazy" referrerpolicy="no-referrer">', url, width, height
+    )
+
+
+def short_json(value, limit: int = 80) -> str:
+    text = "—" if value is None else value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Imported or recorded data: shown, never edited here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# list filters ---------------------------------------------------------------------------
+
+
+class AutocompleteFilter(admin.SimpleListFilter):
+    """A list filter that searches its choices (the admin's autocomplete) instead of listing thousands."""
+
+    template = "admin/articles/autocomplete_filter.html"
+    field_name = ""
+
+    def __init__(self, request, params, model, model_admin):
+        super().__init__(request, params, model, model_admin)
+        field = model._meta.get_field(self.field_name)
+        self.choice_field = forms.ModelChoiceField(
+            queryset=field.related_model.objects.all(),
+            required=False,
+            widget=AutocompleteSelect(field, model_admin.admin_site, attrs={"data-width": "100%"}),
+        )
+        self.preserved_params = [
+            (name, value)
+            for name, values in request.GET.lists()
+            if name not in (self.parameter_name, "p")
+            for value in values
+        ]
+
+    def has_output(self) -> bool:
+        return True
+
+    def lookups(self, request, model_admin):
+        return ()
+
+    def widget(self):
+        return self.choice_field.widget.render(self.parameter_name, self.value(), attrs={"id": f"filter_{self.parameter_name}"})
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        if not value.isdigit():
+            raise IncorrectLookupParameters(f"{self.title}: not an id")
+        return self.filter_by(queryset, int(value))
+
+
+class ProviderFilter(AutocompleteFilter):
+    title = "provider"
+    parameter_name = "provider_id"
+    field_name = "provider"
+
+    def filter_by(self, queryset, value: int):
+        return queryset.filter(provider_id=value)
+
+
+class TopicFilter(AutocompleteFilter):
+    title = "topic"
+    parameter_name = "topic_id"
+    field_name = "topics"
+
+    def filter_by(self, queryset, value: int):
+        return queryset.filter(Exists(ArticleTopic.objects.filter(article=OuterRef("pk"), topic_id=value)))
+
+
+def titled(filter_class, title: str):
+    """A field list filter under a plainer title than the field's verbose name."""
+
+    class Titled(filter_class):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.title = title
+
+    return Titled
+
+
+# the editorial form ---------------------------------------------------------------------
+
+
+class VersionField(forms.IntegerField):
+    """The article version the editor loaded. It travels with the form but is never a change itself."""
+
+    widget = forms.HiddenInput
+
+    def has_changed(self, initial, data) -> bool:
+        return False
+
+
+class ExcerptField(forms.CharField):
+    """Textareas post CRLF line ends; an excerpt the editor did not touch must not count as an edit."""
+
+    def __init__(self, **kwargs):
+        kwargs["strip"] = False
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        return super().to_python(value).replace("\r\n", "\n")
+
+    def has_changed(self, initial, data) -> bool:
+        return (initial or "").replace("\r\n", "\n") != self.to_python(data)
+
+
+class EditorialForm(forms.ModelForm):
+    """Excerpt, scores and status, plus the version the editor saw (checked before anything is saved).
+
+    Each field also posts the value the editor saw (show_hidden_initial), so a
+    change is what the editor typed, not any difference from the database: a
+    list_editable row someone else changed meanwhile, and this editor left
+    alone, is skipped instead of being written back with the old values.
+    """
+
+    seen_version = VersionField(min_value=1)
+    can_publish = True
+
+    class Meta:
+        model = Article
+        fields = list(EDITABLE_FIELDS)
+        field_classes = {"excerpt": ExcerptField}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("seen_version", self.instance.version)
+        for name in EDITABLE_FIELDS:
+            if name in self.fields:
+                self.fields[name].show_hidden_initial = True
+        if not self.can_publish and "status" in self.fields:
+            self.fields["status"].disabled = True
+
+    def clean(self):
+        cleaned = super().clean()
+        seen = cleaned.get("seen_version")
+        if seen is not None and self.instance.pk and self.has_changed():
+            try:
+                editorial.check_version(self.instance, expected_version=seen)
+            except EditConflict as conflict:
+                raise ValidationError(conflict.describe(), code="conflict") from conflict
+        return cleaned
+
+    def editorial_changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.changed_data if name in EDITABLE_FIELDS}
+
+
+# inlines --------------------------------------------------------------------------------
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ArticleImageInline(ReadOnlyInline):
+    model = ArticleImage
+    fields = ["position", "preview", "link", "width", "height", "title", "is_cached"]
+    readonly_fields = fields
+
+    @admin.display(description="")
+    def preview(self, image):
+        return thumbnail_html(image.url, width=96, height=60)
+
+    @admin.display(description="URL")
+    def link(self, image):
+        return safe_link(image.url)
+
+
+class RelatedArticleInline(ReadOnlyInline):
+    model = RelatedArticle
+    verbose_name = "related article"
+    fields = ["position", "title", "link", "published_date_time", "type", "provider_name", "quality"]
+    readonly_fields = fields
+
+    @admin.display(description="Web URL")
+    def link(self, related):
+        return safe_link(related.web_url or "")
+
+    @admin.display(description="Provider")
+    def provider_name(self, related):
+        provider = related.provider if isinstance(related.provider, dict) else {}
+        return provider.get("name") or provider.get("domain") or ""
+
+
+# articles -------------------------------------------------------------------------------
+
+
+class ArticleChangeList(ChangeList):
+    """Rows carry their first image's URL, fetched in the same query, and leave the long texts behind."""
+
+    LONG_TEXTS = ("excerpt", "body", "extra_yaml", "featured_content", "secured", "source_keys", "source_file")
+
+    def get_queryset(self, request, exclude_parameters=None):
+        first_image = ArticleImage.objects.filter(article=OuterRef("pk")).order_by("position").values("url")[:1]
+        queryset = super().get_queryset(request, exclude_parameters)
+        return queryset.defer(*self.LONG_TEXTS).annotate(thumbnail_url=Subquery(first_image))
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    list_display = [
+        "thumbnail", "title", "provider", "published_date_time", "status", "quality", "heat",
+        "possible_duplicate", "changed_upstream",
+    ]
+    list_display_links = ["title"]
+    list_editable = ["status", "quality", "heat"]
+    list_filter = [
+        "status", "type", "category", ProviderFilter, TopicFilter,
+        ("is_possible_duplicate", titled(admin.BooleanFieldListFilter, "possible duplicate")),
+        ("changed_since_review", titled(admin.BooleanFieldListFilter, "changed since review")),
+    ]
+    list_select_related = ["provider"]
+    list_per_page = 50
+    search_fields = ["title", "excerpt", "provider__name"]
+    search_help_text = "Searches titles, excerpts and provider names."
+    date_hierarchy = "published_date_time"
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    paginator = EstimatedCountPaginator
+    actions = ["publish_selected", "unpublish_selected", "reject_selected"]
+    form = EditorialForm
+    inlines = [ArticleImageInline, RelatedArticleInline]
+    fieldsets = [
+        (None, {"fields": ["title", "excerpt", ("quality", "heat", "status"), "seen_version"]}),
+        ("Review", {"fields": [
+            ("reviewed_by", "reviewed_at"), ("published_by", "published_at"), ("version", "editor_fields"),
+            ("changed_since_review", "is_possible_duplicate"), "duplicate_links",
+        ]}),
+        ("History", {"fields": ["audit_history"]}),
+        ("Source", {"fields": [
+            "provider", "topic_list", "category", "type", "published_date_time", "links", "featured_content",
+            "secured", "source_key", "source_file", ("imported_at", "updated_at"),
+        ]}),
+    ]
+    readonly_fields = [
+        "title", "reviewed_by", "reviewed_at", "published_by", "published_at", "version", "editor_fields",
+        "changed_since_review", "is_possible_duplicate", "duplicate_links", "audit_history", "provider",
+        "topic_list", "category", "type", "published_date_time", "links", "featured_content", "secured",
+        "source_key", "source_file", "imported_at", "updated_at",
+    ]
+
+    # permissions -----------------------------------------------------------------------
+
+    def has_add_permission(self, request):
+        return False  # articles come from the importer
+
+    def has_publish_permission(self, request) -> bool:
+        return request.user.has_perm("articles.publish_article")
+
+    def get_readonly_fields(self, request, obj=None):
+        if self.has_publish_permission(request):
+            return self.readonly_fields
+        return [*self.readonly_fields, "status"]
+
+    def get_fieldsets(self, request, obj=None):
+        if self.has_change_permission(request, obj):
+            return self.fieldsets
+        return [(name, {**options, "fields": [f for f in options["fields"] if f != "seen_version"]})
+                for name, options in self.fieldsets]
+
+    # the list -----------------------------------------------------------------------------
+
+    def get_changelist(self, request, **kwargs):
+        return ArticleChangeList
+
+    def get_changelist_form(self, request, **kwargs):
+        if not self.has_publish_permission(request):
+            kwargs["form"] = type("ScoresOnlyForm", (EditorialForm,), {"can_publish": False})
+        else:
+            kwargs.setdefault("form", EditorialForm)
+        return super().get_changelist_form(request, **kwargs)
+
+    @property
+    def media(self):
+        provider = Article._meta.get_field("provider")
+        return super().media + AutocompleteSelect(provider, self.admin_site).media
+
+    @admin.display(description="")
+    def thumbnail(self, article):
+        return thumbnail_html(getattr(article, "thumbnail_url", None))
+
+    @admin.display(description="Duplicate?", boolean=True, ordering="is_possible_duplicate")
+    def possible_duplicate(self, article):
+        return article.is_possible_duplicate
+
+    @admin.display(description="Changed upstream", boolean=True, ordering="changed_since_review")
+    def changed_upstream(self, article):
+        return article.changed_since_review
+
+    # the change form's read-only parts --------------------------------------------------------
+
+    @admin.display(description="Topics")
+    def topic_list(self, article):
+        return ", ".join(link.topic.name for link in article.topic_links.select_related("topic"))
+
+    @admin.display(description="Links")
+    def links(self, article):
+        urls = [
+            ("Web", article.web_url), ("Original", article.original_url),
+            ("AMP", article.amp_web_url), ("CDN AMP", article.cdn_amp_web_url),
+        ]
+        return format_html_join(mark_safe("<br>"), "{}: {}", ((label, safe_link(url)) for label, url in urls if url))
+
+    @admin.display(description="Possible duplicates of")
+    def duplicate_links(self, article):
+        others = article.duplicates.only("pk", "title").order_by("pk")
+        return format_html_join(
+            mark_safe("<br>"), '<a href="{}">{}</a>',
+            ((reverse("admin:articles_article_change", args=[other.pk]), other.title) for other in others),
+        ) or "—"
+
+    @admin.display(description="Latest changes")
+    def audit_history(self, article):
+        entries = article.audit_entries.select_related("user").order_by("-at", "-id")[:HISTORY_ROWS]
+        rows = format_html_join(
+            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    date_format(localtime(entry.at), "DATETIME_FORMAT"),
+                    entry.user.get_username() if entry.user else entry.get_source_display(),
+                    entry.get_source_display(), entry.action, entry.field,
+                    short_json(entry.old_value), short_json(entry.new_value),
+                )
+                for entry in entries
+            ),
+        )
+        if not rows:
+            return "No changes yet."
+        return format_html(
+            '<table class="audit-history"><thead><tr><th>When</th><th>Who</th><th>From</th><th>Action</th>'
+            "<th>Field</th><th>Old value</th><th>New value</th></tr></thead><tbody>{}</tbody></table>"
+            '<p><a href="{}">Every change of this article</a></p>',
+            rows, self.history_url(article.pk),
+        )
+
+    # writes: all through the editorial service ------------------------------------------
+
+    def save_model(self, request, obj, form, change):
+        result = editorial.update_article(
+            obj.pk, user=request.user, source=SOURCE, changes=form.editorial_changes(),
+            expected_version=form.cleaned_data.get("seen_version"),
+        )
+        if result.count:
+            self.report(request, result)
+
+    def save_related(self, request, form, formsets, change):
+        """Nothing related is edited here: topics, images and related articles belong to the importer."""
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        return []
+
+    def log_change(self, request, obj, message):
+        """The audit trail is the history; an admin LogEntry would only duplicate it."""
+
+    def changeform_view(self, request, *args, **kwargs):
+        try:
+            return super().changeform_view(request, *args, **kwargs)
+        except EditConflict as conflict:  # someone saved between the form's check and ours
+            self.message_user(request, conflict.describe(), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def changelist_view(self, request, extra_context=None):
+        try:
+            return super().changelist_view(request, extra_context)
+        except EditConflict as conflict:
+            self.message_user(request, conflict.describe(), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def history_view(self, request, object_id, extra_context=None):
+        return HttpResponseRedirect(self.history_url(object_id))
+
+    @admin.action(description="Publish selected articles", permissions=["publish"])
+    def publish_selected(self, request, queryset):
+        self.set_status(request, queryset, Article.Status.PUBLISHED)
+
+    @admin.action(description="Unpublish selected articles (back to awaiting review)", permissions=["publish"])
+    def unpublish_selected(self, request, queryset):
+        self.set_status(request, queryset, Article.Status.AWAITING_REVIEW)
+
+    @admin.action(description="Reject selected articles", permissions=["publish"])
+    def reject_selected(self, request, queryset):
+        self.set_status(request, queryset, Article.Status.REJECTED)
+
+    def set_status(self, request, queryset, status: str) -> None:
+        result = editorial.bulk_set_status(queryset, status=status, user=request.user, source=SOURCE)
+        self.report(request, result)
+
+    def report(self, request, result: editorial.ChangeResult) -> None:
+        if not result.count:
+            self.message_user(request, result.message, messages.WARNING)
+            return
+        undo_url = reverse("admin:articles_article_undo", args=[result.batch])
+        self.message_user(request, format_html('{} <a href="{}">Undo</a>', result.message, undo_url), messages.SUCCESS)
+
+    # undo ---------------------------------------------------------------------------------
+
+    def get_urls(self):
+        undo = path("undo/<slug:batch>/", self.admin_site.admin_view(self.undo_view), name="articles_article_undo")
+        return [undo, *super().get_urls()]
+
+    def undo_view(self, request, batch: str):
+        """GET: what undoing would put back. POST: undo it through the service."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        changelist = reverse("admin:articles_article_changelist")
+        if request.method == "POST":
+            try:
+                self.report(request, editorial.undo(batch, user=request.user, source=SOURCE))
+            except EditConflict as conflict:
+                self.message_user(request, conflict.describe(), messages.ERROR)
+            return HttpResponseRedirect(changelist)
+        entries = AuditEntry.objects.filter(batch=batch).select_related("article", "user").order_by("id")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Undo this change?",
+            "opts": self.opts,
+            "entries": [
+                (entry, short_json(entry.new_value), short_json(entry.old_value)) for entry in entries[:HISTORY_ROWS * 5]
+            ],
+            "total": entries.count(),
+            "changelist_url": changelist,
+        }
+        return TemplateResponse(request, "admin/articles/article/undo.html", context)
+
+    @staticmethod
+    def history_url(article_id) -> str:
+        return f"{reverse('admin:articles_auditentry_changelist')}?article__id__exact={article_id}"
+
+
+# the rest -------------------------------------------------------------------------------
+
+
+@admin.register(Provider)
+class ProviderAdmin(ReadOnlyAdmin):
+    list_display = ["name", "domain", "key"]
+    search_fields = ["name", "domain", "key"]
+    show_full_result_count = False
+
+
+@admin.register(Topic)
+class TopicAdmin(ReadOnlyAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name", "slug"]
+    show_full_result_count = False
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(ReadOnlyAdmin):
+    list_display = [
+        "started_at", "finished_at", "status", "dry_run", "files", "created", "updated", "unchanged", "rejected",
+        "error_count",
+    ]
+    list_filter = ["status", "dry_run"]
+    date_hierarchy = "started_at"
+    fields = [
+        ("started_at", "finished_at"), ("status", "dry_run"), "arguments", "summary", "error_table",
+    ]
+    readonly_fields = ["started_at", "finished_at", "status", "dry_run", "arguments", "summary", "error_table"]
+
+    @admin.display(description="Errors")
+    def error_count(self, run):
+        return len(run.errors or [])
+
+    @admin.display(description="Errors")
+    def error_table(self, run):
+        errors = [error for error in run.errors or [] if isinstance(error, dict)]
+        if not errors:
+            return "None."
+        rows = format_html_join(
+            "", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            ((e.get("path", ""), e.get("line") or "", e.get("message", "")) for e in errors[:IMPORT_ERRORS_SHOWN]),
+        )
+        more = f"… and {len(errors) - IMPORT_ERRORS_SHOWN} more." if len(errors) > IMPORT_ERRORS_SHOWN else ""
+        return format_html(
+            "<table><thead><tr><th>File</th><th>Line</th><th>Problem</th></tr></thead><tbody>{}</tbody></table>{}",
+            rows, more,
+        )
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ["at", "article_link", "who", "source", "action", "field", "old", "new", "batch"]
+    list_filter = ["source", "action", "field"]
+    list_select_related = ["article", "user"]
+    search_fields = ["=batch", "article__title", "user__username"]
+    search_help_text = "Searches article titles, usernames, or an exact batch id."
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    paginator = EstimatedCountPaginator
+    fields = ["at", "article_link", "who", "source", "action", "field", "old", "new", "batch", "version"]
+    readonly_fields = fields
+
+    @admin.display(description="Article", ordering="article")
+    def article_link(self, entry):
+        url = reverse("admin:articles_article_change", args=[entry.article_id])
+        return format_html('<a href="{}">{}</a>', url, short_json(entry.article.title, 60))
+
+    @admin.display(description="Who", ordering="user")
+    def who(self, entry):
+        return entry.user.get_username() if entry.user else entry.get_source_display()
+
+    @admin.display(description="Old value")
+    def old(self, entry):
+        return short_json(entry.old_value)
+
+    @admin.display(description="New value")
+    def new(self, entry):
+        return short_json(entry.new_value)

@@ -1,0 +1,436 @@
+"""The editorial admin: fast lists, every write through the editorial service, read-only imported data."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from articles import editorial
+from articles.admin import EstimatedCountPaginator
+from articles.models import Article, ArticleImage, ArticleTopic, AuditEntry, ImportRun, Provider, Topic
+from tests.conftest import make_user
+from tests.test_editorial import make_article
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:articles_article_changelist")
+
+
+def change_url(article) -> str:
+    return reverse("admin:articles_article_change", args=[article.pk])
+
+
+@pytest.fixture
+def staff_editor(db):
+    return make_user("desk", "Editors", is_staff=True)
+
+
+@pytest.fixture
+def staff_viewer(db):
+    return make_user("reader", "Viewers", is_staff=True)
+
+
+@pytest.fixture
+def editor_admin(client, staff_editor):
+    client.force_login(staff_editor)
+    return client
+
+
+@pytest.fixture
+def viewer_admin(client, staff_viewer):
+    client.force_login(staff_viewer)
+    return client
+
+
+def make_listed_article(provider, topic, **fields) -> Article:
+    article = make_article(provider=provider, **fields)
+    ArticleImage.objects.create(article=article, position=1, url="https://img.example/second.jpg")
+    ArticleImage.objects.create(article=article, position=0, url=f"https://img.example/{article.pk}.jpg")
+    ArticleTopic.objects.create(article=article, topic=topic, position=0)
+    return article
+
+
+@pytest.fixture
+def provider(db):
+    return Provider.objects.create(key="example.com", name="Example News", domain="example.com")
+
+
+@pytest.fixture
+def topic(db):
+    return Topic.objects.create(name="Sport", slug="sport")
+
+
+def editable_row_data(articles, **overrides) -> dict:
+    """The POST a list_editable save sends: one form per row, each with the version it was loaded at."""
+    data = {
+        "form-TOTAL_FORMS": str(len(articles)), "form-INITIAL_FORMS": str(len(articles)),
+        "form-MIN_NUM_FORMS": "0", "form-MAX_NUM_FORMS": "1000", "_save": "Save",
+    }
+    for i, article in enumerate(articles):
+        data.update({f"form-{i}-id": str(article.pk), f"form-{i}-seen_version": str(article.version)})
+        for name in ("status", "quality", "heat"):
+            data[f"form-{i}-{name}"] = data[f"initial-form-{i}-{name}"] = str(getattr(article, name))
+    data.update(overrides)
+    return data
+
+
+def change_form_data(article, **overrides) -> dict:
+    """The POST the change form sends: the fields, what the editor saw of them, and the version."""
+    data = {
+        "seen_version": str(article.version),
+        "images-TOTAL_FORMS": "0", "images-INITIAL_FORMS": "0",
+        "related-TOTAL_FORMS": "0", "related-INITIAL_FORMS": "0",
+    }
+    for name in ("excerpt", "status", "quality", "heat"):
+        data[name] = data[f"initial-{name}"] = str(getattr(article, name))
+    data.update(overrides)
+    return data
+
+
+# the changelist ------------------------------------------------------------------------
+
+
+def test_changelist_shows_thumbnail_title_provider_and_editable_scores(editor_admin, provider, topic):
+    article = make_listed_article(provider, topic, title="Cup final tonight", quality=42)
+
+    response = editor_admin.get(CHANGELIST)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f'<img src="https://img.example/{article.pk}.jpg"' in html  # the first image by position
+    assert "second.jpg" not in html
+    assert "Cup final tonight" in html and "Example News" in html
+    assert 'name="form-0-quality" value="42"' in html
+    assert 'name="initial-form-0-quality" value="42"' in html
+    assert f'name="form-0-seen_version" value="{article.version}"' in html
+    assert "Publish selected articles" in html
+
+
+def test_changelist_escapes_imported_text_and_drops_unsafe_image_urls(editor_admin, provider, topic):
+    article = make_article(provider=provider, title='<script>alert("t")</script>')
+    ArticleImage.objects.create(article=article, position=0, url="javascript:alert(1)")
+
+    html = editor_admin.get(CHANGELIST).content.decode()
+
+    assert '<script>alert("t")' not in html
+    assert "&lt;script&gt;alert(&quot;t&quot;)&lt;/script&gt;" in html
+    assert "javascript:alert" not in html
+
+
+def test_changelist_query_count_does_not_grow_with_the_page(editor_admin, provider, topic, django_assert_num_queries):
+    for _ in range(5):
+        make_listed_article(provider, topic)
+    editor_admin.get(CHANGELIST)  # warm caches (content types, permissions of the session's user)
+    with CaptureQueriesContext(connection) as five:
+        assert editor_admin.get(CHANGELIST).status_code == 200
+
+    for _ in range(45):
+        make_listed_article(provider, topic)
+    with django_assert_num_queries(len(five)):
+        response = editor_admin.get(CHANGELIST)
+    assert response.content.decode().count('class="action-select"') == 50
+
+
+def test_changelist_filters_by_provider_and_topic(editor_admin, provider, topic):
+    other_provider = Provider.objects.create(key="other.org", name="Other", domain="other.org")
+    other_topic = Topic.objects.create(name="Science", slug="science")
+    wanted = make_listed_article(provider, topic, title="Wanted story")
+    make_listed_article(other_provider, topic, title="Other provider story")
+    make_listed_article(provider, other_topic, title="Other topic story")
+
+    response = editor_admin.get(CHANGELIST, {"provider_id": provider.pk, "topic_id": topic.pk})
+
+    html = response.content.decode()
+    assert "Wanted story" in html
+    assert "Other provider story" not in html and "Other topic story" not in html
+    assert f'<option value="{provider.pk}" selected>Example News</option>' in html
+    assert change_url(wanted) in html
+
+
+def test_provider_autocomplete_answers_editors(editor_admin, provider):
+    response = editor_admin.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "articles", "model_name": "article", "field_name": "provider", "term": "examp"},
+    )
+    assert response.json()["results"] == [{"id": str(provider.pk), "text": "Example News"}]
+
+
+def test_changelist_search_finds_title_excerpt_and_provider(editor_admin, provider, topic):
+    make_listed_article(provider, topic, title="Alpha", excerpt="nothing here")
+    make_listed_article(None, topic, title="Beta", excerpt="the needle is here")
+    html = editor_admin.get(CHANGELIST, {"q": "needle"}).content.decode()
+    assert "Beta" in html and "Alpha" not in html
+    assert "Alpha" in editor_admin.get(CHANGELIST, {"q": "example news"}).content.decode()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the estimate comes from PostgreSQL's statistics")
+def test_unfiltered_count_is_estimated_on_postgresql(monkeypatch):
+    for _ in range(3):
+        make_article()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE articles_article")
+    monkeypatch.setattr(EstimatedCountPaginator, "EXACT_BELOW", 1)
+
+    with CaptureQueriesContext(connection) as queries:
+        paginator = EstimatedCountPaginator(Article.objects.all(), 50)
+        assert paginator.count == 3 and paginator.estimated
+        filtered = EstimatedCountPaginator(Article.objects.filter(quality__gt=0), 50)
+        assert filtered.count == 3 and not filtered.estimated
+
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert len(counts) == 1 and "WHERE" in counts[0]
+
+
+def test_a_small_table_is_counted_exactly():
+    make_article()
+    paginator = EstimatedCountPaginator(Article.objects.all(), 50)
+    assert paginator.count == 1 and not paginator.estimated
+
+
+# list_editable -------------------------------------------------------------------------
+
+
+def test_list_editable_saves_through_the_service(editor_admin, staff_editor):
+    first, second = make_article(quality=10), make_article(quality=20)
+
+    response = editor_admin.post(
+        CHANGELIST, editable_row_data([first, second], **{"form-1-quality": "99", "form-1-status": "published"})
+    )
+
+    assert response.status_code == 302
+    second.refresh_from_db()
+    assert (second.quality, second.status, second.version) == (99, "published", 2)
+    assert second.editor_fields == ["status", "quality"] or second.editor_fields == ["quality", "status"]
+    logged = AuditEntry.objects.filter(article=second).order_by("field")
+    assert [(e.field, e.old_value, e.new_value, e.source, e.user) for e in logged] == [
+        ("quality", 20, 99, "admin", staff_editor),
+        ("status", "awaiting", "published", "admin", staff_editor),
+    ]
+    assert not AuditEntry.objects.filter(article=first).exists()
+    assert Article.objects.get(pk=first.pk).version == 1
+
+
+def test_list_editable_with_a_stale_row_saves_nothing_and_says_why(editor_admin, second_editor):
+    first, second = make_article(quality=10), make_article(quality=20)
+    loaded = [Article.objects.get(pk=first.pk), Article.objects.get(pk=second.pk)]
+    editorial.set_scores(second.pk, user=second_editor, source="dashboard", quality=25)
+
+    response = editor_admin.post(
+        CHANGELIST, editable_row_data(loaded, **{"form-0-quality": "11", "form-1-quality": "21"})
+    )
+
+    assert response.status_code == 200
+    assert "editor2 changed quality from 20 to 25" in response.content.decode()
+    assert Article.objects.get(pk=first.pk).quality == 10  # all or nothing
+    assert Article.objects.get(pk=second.pk).quality == 25
+
+
+def test_list_editable_skips_a_row_someone_else_changed_that_the_editor_left_alone(editor_admin, second_editor):
+    first, second = make_article(quality=10), make_article(heat=5)
+    loaded = [Article.objects.get(pk=first.pk), Article.objects.get(pk=second.pk)]
+    editorial.set_scores(second.pk, user=second_editor, source="dashboard", heat=7)
+
+    response = editor_admin.post(CHANGELIST, editable_row_data(loaded, **{"form-0-quality": "11"}))
+
+    assert response.status_code == 302
+    assert Article.objects.get(pk=first.pk).quality == 11
+    assert Article.objects.get(pk=second.pk).heat == 7  # not written back to the 5 this page showed
+    assert not AuditEntry.objects.filter(article=second, user__username="desk").exists()
+
+
+# actions -------------------------------------------------------------------------------
+
+
+def test_publish_action_goes_through_the_service_and_offers_undo(editor_admin, staff_editor):
+    articles = [make_article() for _ in range(3)]
+    untouched = make_article()
+
+    response = editor_admin.post(
+        CHANGELIST, {"action": "publish_selected", "_selected_action": [a.pk for a in articles]}, follow=True
+    )
+
+    assert set(Article.objects.filter(pk__in=[a.pk for a in articles]).values_list("status", flat=True)) == {"published"}
+    assert Article.objects.get(pk=untouched.pk).status == "awaiting"
+    entries = AuditEntry.objects.filter(action="publish")
+    assert entries.count() == 3 and {(e.source, e.user) for e in entries} == {("admin", staff_editor)}
+    batch = entries.first().batch
+    html = response.content.decode()
+    assert "Published 3 articles." in html
+    assert reverse("admin:articles_article_undo", args=[batch]) in html
+
+
+@pytest.mark.parametrize(("action", "status"), [("unpublish_selected", "awaiting"), ("reject_selected", "rejected")])
+def test_unpublish_and_reject_actions(editor_admin, action, status):
+    article = make_article(status="published")
+    editor_admin.post(CHANGELIST, {"action": action, "_selected_action": [article.pk]})
+    assert Article.objects.get(pk=article.pk).status == status
+    assert AuditEntry.objects.get(article=article).new_value == status
+
+
+def test_select_all_across_pages_acts_on_the_whole_filtered_list(editor_admin):
+    wanted = [make_article(category="sport") for _ in range(3)]
+    other = make_article(category="news")
+
+    editor_admin.post(
+        CHANGELIST + "?category=sport",
+        {"action": "reject_selected", "select_across": "1", "index": "0", "_selected_action": [wanted[0].pk]},
+    )
+
+    assert list(Article.objects.filter(status="rejected").order_by("pk")) == wanted
+    assert Article.objects.get(pk=other.pk).status == "awaiting"
+
+
+def test_undo_page_confirms_then_undoes_through_the_service(editor_admin):
+    article = make_article()
+    done = editorial.publish(article.pk, user=None, source="command")
+    undo_url = reverse("admin:articles_article_undo", args=[done.batch])
+
+    page = editor_admin.get(undo_url)
+    assert page.status_code == 200 and "Undo this change" in page.content.decode()
+    assert Article.objects.get(pk=article.pk).status == "published"
+
+    editor_admin.post(undo_url)
+    assert Article.objects.get(pk=article.pk).status == "awaiting"
+    assert AuditEntry.objects.filter(article=article, action="undo", source="admin").count() == 1
+
+
+# the change form -----------------------------------------------------------------------
+
+
+def test_change_form_saves_through_the_service(editor_admin, staff_editor):
+    article = make_article(excerpt="Line one\nLine two", quality=50)
+
+    response = editor_admin.post(
+        change_url(article), change_form_data(article, excerpt="Line one\r\nLine two", quality="65")
+    )
+
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert (article.quality, article.excerpt, article.version) == (65, "Line one\nLine two", 2)
+    [entry] = AuditEntry.objects.filter(article=article)  # the CRLF textarea round trip is no edit
+    assert (entry.field, entry.source, entry.user, entry.old_value, entry.new_value) == (
+        "quality", "admin", staff_editor, 50, 65,
+    )
+    assert article.editor_fields == ["quality"]
+
+
+def test_change_form_with_a_stale_version_shows_the_conflict_and_changes_nothing(editor_admin, second_editor):
+    article = make_article(quality=50, excerpt="Original")
+    loaded = Article.objects.get(pk=article.pk)
+    editorial.set_scores(article.pk, user=second_editor, source="dashboard", quality=70)
+
+    response = editor_admin.post(change_url(article), change_form_data(loaded, excerpt="Mine"))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "editor2 changed quality from 50 to 70" in html and "nothing of yours was saved" in html
+    assert "Mine" in html  # the editor's text is still in the form, to copy
+    article.refresh_from_db()
+    assert (article.quality, article.excerpt, article.version) == (70, "Original", 2)
+    assert AuditEntry.objects.filter(article=article).count() == 1
+
+
+def test_change_form_shows_the_audit_history_escaped(editor_admin):
+    article = make_article(excerpt="old")
+    editorial.edit_excerpt(article.pk, user=None, source="command", excerpt="<img src=x onerror=alert(1)>")
+
+    html = editor_admin.get(change_url(article)).content.decode()
+
+    assert "Latest changes" in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "<img src=x onerror" not in html
+
+
+def test_history_button_leads_to_the_articles_audit_entries(editor_admin):
+    article, other = make_article(), make_article()
+    editorial.publish(article.pk, user=None, source="command")
+    editorial.publish(other.pk, user=None, source="command")
+
+    response = editor_admin.get(reverse("admin:articles_article_history", args=[article.pk]), follow=True)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert change_url(article) in html and change_url(other) not in html
+
+
+def test_imported_data_is_read_only_for_editors(editor_admin, provider, topic):
+    article = make_listed_article(provider, topic, title="Imported title")
+
+    editor_admin.post(change_url(article), change_form_data(article, title="Edited title", category="x"))
+
+    article.refresh_from_db()
+    assert (article.title, article.category) == ("Imported title", "")
+    html = editor_admin.get(change_url(article)).content.decode()
+    assert 'name="title"' not in html and 'name="images-0-url"' not in html
+
+
+# viewers -------------------------------------------------------------------------------
+
+
+def test_a_staff_viewer_sees_the_list_without_edit_controls(viewer_admin):
+    make_article()
+    html = viewer_admin.get(CHANGELIST).content.decode()
+    assert "form-0-quality" not in html
+    assert "Publish selected articles" not in html
+
+
+def test_a_staff_viewer_cannot_change_an_article(viewer_admin):
+    article = make_article(quality=50)
+
+    page = viewer_admin.get(change_url(article))
+    assert page.status_code == 200 and 'name="quality"' not in page.content.decode()
+    response = viewer_admin.post(change_url(article), change_form_data(article, quality="1"))
+
+    assert response.status_code == 403
+    assert Article.objects.get(pk=article.pk).quality == 50
+
+
+def test_a_staff_viewer_cannot_run_actions_or_undo(viewer_admin):
+    article = make_article()
+    viewer_admin.post(CHANGELIST, {"action": "publish_selected", "_selected_action": [article.pk]})
+    viewer_admin.post(CHANGELIST, editable_row_data([article], **{"form-0-quality": "1"}))
+    done = editorial.publish(article.pk, user=None, source="command")
+    response = viewer_admin.post(reverse("admin:articles_article_undo", args=[done.batch]))
+
+    assert response.status_code == 403
+    article.refresh_from_db()
+    assert (article.status, article.quality) == ("published", 50)
+    assert not AuditEntry.objects.exclude(source="command").exists()
+
+
+# import runs and the audit trail ---------------------------------------------------------
+
+
+def test_import_runs_are_read_only_and_show_their_errors(editor_admin):
+    run = ImportRun.objects.create(
+        status="finished", files=2, rejected=1,
+        errors=[{"path": "/data/bad.md", "line": 3, "message": "<b>not YAML</b>"}],
+    )
+
+    listing = editor_admin.get(reverse("admin:articles_importrun_changelist"))
+    detail = editor_admin.get(reverse("admin:articles_importrun_change", args=[run.pk]))
+
+    assert listing.status_code == 200 and detail.status_code == 200
+    html = detail.content.decode()
+    assert "/data/bad.md" in html and "&lt;b&gt;not YAML&lt;/b&gt;" in html
+    assert not re.search(r'<input type="submit"[^>]*name="_save"', html)
+    assert editor_admin.post(reverse("admin:articles_importrun_change", args=[run.pk]), {}).status_code == 403
+    assert editor_admin.get(reverse("admin:articles_importrun_add")).status_code == 403
+
+
+def test_audit_entries_are_listed_read_only(editor_admin):
+    article = make_article()
+    editorial.publish(article.pk, user=None, source="command")
+    entry = AuditEntry.objects.get()
+
+    assert editor_admin.get(reverse("admin:articles_auditentry_changelist")).status_code == 200
+    assert editor_admin.post(reverse("admin:articles_auditentry_change", args=[entry.pk]), {}).status_code == 403
+    assert editor_admin.post(reverse("admin:articles_auditentry_delete", args=[entry.pk]), {"post": "yes"}).status_code == 403
+    assert AuditEntry.objects.count() == 1
+
+
+def test_articles_cannot_be_added_in_the_admin(client, superuser):
+    client.force_login(superuser)
+    assert client.get(reverse("admin:articles_article_add")).status_code == 403

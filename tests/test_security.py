@@ -1,0 +1,143 @@
+"""Login throttling, the Content-Security-Policy header, and production settings passing `check --deploy`."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from tests.conftest import make_user
+
+LOGIN = reverse("login")
+ADMIN_LOGIN = reverse("admin:login")
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def throttle_settings(settings):
+    settings.LOGIN_FAILURE_LIMIT = 3
+    settings.LOGIN_LOCKOUT_SECONDS = 600
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def attempt(client, password: str, *, url: str = LOGIN, address: str = "203.0.113.7", username: str = "editor"):
+    return client.post(url, {"username": username, "password": password}, REMOTE_ADDR=address)
+
+
+def logged_in(client) -> bool:
+    return "_auth_user_id" in client.session
+
+
+# login throttling ----------------------------------------------------------------------
+
+
+def test_a_good_password_signs_in(client, editor):
+    response = attempt(client, "pw-editor")
+    assert response.status_code == 302 and logged_in(client)
+
+
+def test_after_the_failure_limit_even_the_right_password_is_refused(client, editor):
+    for _ in range(3):
+        assert attempt(client, "guess").status_code == 200
+
+    response = attempt(client, "pw-editor")
+
+    assert response.status_code == 429
+    assert "Too many failed sign-in attempts" in response.content.decode()
+    assert "Try again in 10 minutes" in response.content.decode()
+    assert not logged_in(client)
+
+
+def test_failures_below_the_limit_do_not_lock(client, editor):
+    for _ in range(2):
+        attempt(client, "guess")
+    assert attempt(client, "pw-editor").status_code == 302
+
+
+def test_a_successful_sign_in_resets_the_count(client, editor):
+    for _ in range(2):
+        attempt(client, "guess")
+    attempt(client, "pw-editor")
+    client.logout()
+    for _ in range(2):
+        attempt(client, "guess")
+
+    assert attempt(client, "pw-editor").status_code == 302
+
+
+def test_the_lock_is_per_username_and_address(client, editor, second_editor):
+    for _ in range(3):
+        attempt(client, "guess")
+
+    assert attempt(client, "pw-editor", address="198.51.100.1").status_code == 302
+    client.logout()
+    assert attempt(client, "pw-editor2", username="editor2").status_code == 302
+    client.logout()
+    assert attempt(client, "pw-editor", username="EDITOR").status_code == 429  # same account, other case
+
+
+def test_the_admin_login_is_throttled_too(client, db):
+    make_user("chief", None, is_staff=True)
+    for _ in range(3):
+        attempt(client, "guess", url=ADMIN_LOGIN, username="chief")
+
+    response = attempt(client, "pw-chief", url=ADMIN_LOGIN, username="chief")
+
+    assert "Too many failed sign-in attempts" in response.content.decode()
+    assert not logged_in(client)
+
+
+def test_admin_and_site_logins_share_the_count(client, editor):
+    attempt(client, "guess", url=ADMIN_LOGIN)
+    attempt(client, "guess")
+    attempt(client, "guess", url=ADMIN_LOGIN)
+    assert attempt(client, "pw-editor").status_code == 429
+
+
+# Content-Security-Policy ----------------------------------------------------------------
+
+
+def csp(response) -> dict[str, str]:
+    header = response.headers["Content-Security-Policy"]
+    return dict(part.strip().split(" ", 1) for part in header.split(";"))
+
+
+def test_pages_carry_a_strict_content_security_policy(client):
+    policy = csp(client.get(LOGIN))
+    assert policy["script-src"] == "'self'"
+    assert policy["style-src"] == "'self'"
+    assert policy["object-src"] == "'none'" and policy["frame-ancestors"] == "'none'"
+    assert policy["default-src"] == "'self'"
+
+
+def test_the_admin_may_use_inline_styles_but_never_inline_scripts(client, superuser):
+    client.force_login(superuser)
+    response = client.get(reverse("admin:articles_article_changelist"))
+    policy = csp(response)
+    assert response.status_code == 200
+    assert policy["style-src"] == "'self' 'unsafe-inline'"
+    assert policy["script-src"] == "'self'"
+    assert b"<script>" not in response.content  # every admin script is a file ('self')
+
+
+# production settings --------------------------------------------------------------------
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    """The real settings module, as a fresh process sees it with only the production environment set."""
+    env = {name: value for name, value in os.environ.items() if name not in {"HTTPS", "DJANGO_SETTINGS_MODULE"}}
+    env.update(DEBUG="0", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="example.com")
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=PROJECT, env=env, capture_output=True, text=True, timeout=120,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
