@@ -81,7 +81,7 @@ def hostile_article(db) -> Article:
     )
     article = Article.objects.create(
         source_key="hostile", source_file=f"/data/{SCRIPT}.md", content_hash="0" * 64,
-        title=ALL, excerpt=f"{ALL} {ENCODED}", category=ALL, type=ALL,
+        title=ALL, excerpt=f"{ALL} {ENCODED}", category=ALL, type=f"{SCRIPT}{IMG}",
         original_url=JS_URL, web_url=JS_URL, amp_web_url=f"{JS_URL}//{SCRIPT}", cdn_amp_web_url=IMG,
         featured_content=f'<iframe src="{JS_URL}"></iframe>{SCRIPT}{IMG}',
         secured=ALL, extra_yaml=f"unknown: '{ALL}'\n{SCRIPT}: {IMG}\n", body=ALL,
@@ -94,13 +94,13 @@ def hostile_article(db) -> Article:
     ArticleImage.objects.create(article=article, position=1, url="https://img.example/a.jpg", title=IMG)
     RelatedArticle.objects.create(
         article=article, position=0, title=ALL, excerpt=f"{ALL} {ENCODED}", web_url=JS_URL, amp_web_url=IMG,
-        cdn_amp_web_url=SCRIPT, type=ALL, provider={"name": ALL, "domain": JS_URL},
+        cdn_amp_web_url=SCRIPT, type=f"{SCRIPT}{IMG}", provider={"name": ALL, "domain": JS_URL},
         images=[{"url": JS_URL, "title": ALL}], extra_yaml=f"x: '{SCRIPT}'\n",
     )
     twin = Article.objects.create(source_key="hostile-twin", source_file="/x", content_hash="1" * 64, title=ALL)
     article.duplicates.add(twin)
     AuditEntry.objects.create(
-        article=article, source="import", action="reimport", field=ALL, old_value=ALL, new_value={"k": ALL},
+        article=article, source="import", action="reimport", field=SCRIPT, old_value=ALL, new_value={"k": ALL},
     )
     ImportRun.objects.create(
         status=ImportRun.Status.FINISHED, rejected=1,
