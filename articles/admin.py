@@ -56,6 +56,7 @@ class EstimatedCountPaginator(Paginator):
     """
 
     EXACT_BELOW = 10_000
+    estimated = False
 
     @cached_property
     def count(self) -> int:
@@ -72,8 +73,6 @@ class EstimatedCountPaginator(Paginator):
                 self.estimated = True
                 return row[0]
         return super().count
-
-    estimated = False
 
 
 def safe_link(url: str):
@@ -99,7 +98,7 @@ def short_json(value, limit: int = 80) -> str:
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Imported or recorded data: shown, never edited here."""
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
@@ -140,7 +139,8 @@ class AutocompleteFilter(admin.SimpleListFilter):
         return ()
 
     def widget(self):
-        return self.choice_field.widget.render(self.parameter_name, self.value(), attrs={"id": f"filter_{self.parameter_name}"})
+        attrs = {"id": f"filter_{self.parameter_name}"}
+        return self.choice_field.widget.render(self.parameter_name, self.value(), attrs=attrs)
 
     def queryset(self, request, queryset):
         value = self.value()
@@ -448,8 +448,11 @@ class ArticleAdmin(admin.ModelAdmin):
     # writes: all through the editorial service ------------------------------------------
 
     def save_model(self, request, obj, form, change):
+        changes = form.editorial_changes()
+        if not changes:
+            return
         result = editorial.update_article(
-            obj.pk, user=request.user, source=SOURCE, changes=form.editorial_changes(),
+            obj.pk, user=request.user, source=SOURCE, changes=changes,
             expected_version=form.cleaned_data.get("seen_version"),
         )
         if result.count:

@@ -27,8 +27,7 @@ class LoginThrottle:
 
     @classmethod
     def for_request(cls, request, username: str) -> "LoginThrottle":
-        address = request.META.get("REMOTE_ADDR", "") if request is not None else ""
-        return cls(username, address)
+        return cls(username, client_address(request) if request is not None else "")
 
     def is_locked(self) -> bool:
         return bool(cache.get(self.lock_key))
@@ -46,6 +45,18 @@ class LoginThrottle:
 
     def reset(self) -> None:
         cache.delete(self.failures_key)
+
+
+def client_address(request) -> str:
+    """REMOTE_ADDR, or behind a reverse proxy the address it reports (settings.CLIENT_ADDRESS_HEADER).
+
+    With X-Forwarded-For the last entry is the one our proxy appended; earlier ones are the client's to invent.
+    """
+    header = getattr(settings, "CLIENT_ADDRESS_HEADER", "")
+    forwarded = request.META.get(header, "") if header else ""
+    if forwarded:
+        return forwarded.split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR", "")
 
 
 class ThrottledLoginMixin:

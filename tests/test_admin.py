@@ -434,3 +434,14 @@ def test_audit_entries_are_listed_read_only(editor_admin):
 def test_articles_cannot_be_added_in_the_admin(client, superuser):
     client.force_login(superuser)
     assert client.get(reverse("admin:articles_article_add")).status_code == 403
+
+
+def test_saving_an_untouched_stale_change_form_is_no_conflict(editor_admin, second_editor):
+    article = make_article(quality=50)
+    loaded = Article.objects.get(pk=article.pk)
+    editorial.set_scores(article.pk, user=second_editor, source="dashboard", quality=70)
+
+    response = editor_admin.post(change_url(article), change_form_data(loaded), follow=True)
+
+    assert "nothing of yours was saved" not in response.content.decode()
+    assert Article.objects.get(pk=article.pk).quality == 70

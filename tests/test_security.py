@@ -85,6 +85,21 @@ def test_the_lock_is_per_username_and_address(client, editor, second_editor):
     assert attempt(client, "pw-editor", username="EDITOR").status_code == 429  # same account, other case
 
 
+def test_behind_a_proxy_the_address_comes_from_the_configured_header(client, editor, settings):
+    settings.CLIENT_ADDRESS_HEADER = "HTTP_X_FORWARDED_FOR"
+    for _ in range(3):
+        client.post(LOGIN, {"username": "editor", "password": "guess"}, REMOTE_ADDR="10.0.0.1",
+                    HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.7")
+
+    other_client = client.post(LOGIN, {"username": "editor", "password": "pw-editor"}, REMOTE_ADDR="10.0.0.1",
+                               HTTP_X_FORWARDED_FOR="198.51.100.9")
+    assert other_client.status_code == 302  # same proxy, another client
+    client.logout()
+    locked = client.post(LOGIN, {"username": "editor", "password": "pw-editor"}, REMOTE_ADDR="10.0.0.1",
+                         HTTP_X_FORWARDED_FOR="9.9.9.9, 203.0.113.7")  # a forged first hop changes nothing
+    assert locked.status_code == 429
+
+
 def test_the_admin_login_is_throttled_too(client, db):
     make_user("chief", None, is_staff=True)
     for _ in range(3):
