@@ -59,11 +59,12 @@ def decode_cursor(text: str) -> published.Position:
 
 
 def parse_limit(text: str | None) -> int:
+    """Items per page: `DEFAULT_LIMIT` when not given, at most `MAX_LIMIT` however many are asked for."""
     if text is None or text == "":
         return DEFAULT_LIMIT
-    if not text.isdigit() or not 1 <= int(text) <= MAX_LIMIT:
+    if not text.isdigit() or int(text) < 1:
         raise BadRequest(f"limit: a whole number from 1 to {MAX_LIMIT}")
-    return int(text)
+    return min(int(text), MAX_LIMIT)
 
 
 # --- serialization ----------------------------------------------------------------------

@@ -8,6 +8,7 @@ import pytest
 from django.utils.http import http_date
 from django.utils.text import slugify
 
+from articles.api import DEFAULT_LIMIT, MAX_LIMIT
 from articles.models import Article, ArticleImage, ArticleTopic, AuditEntry, Provider, RelatedArticle, Topic
 
 pytestmark = pytest.mark.django_db
@@ -117,8 +118,8 @@ def test_filters_are_the_queues(client, query, expected):
 
 
 @pytest.mark.parametrize(
-    "query, message", [("quality_min=high", "invalid filter"), ("limit=0", "limit"), ("limit=101", "limit"),
-                       ("cursor=not-a-cursor", "cursor")],
+    "query, message", [("quality_min=high", "invalid filter"), ("limit=0", "limit"), ("limit=-1", "limit"),
+                       ("limit=ten", "limit"), ("cursor=not-a-cursor", "cursor"), ("cursor=WzEsMl0", "cursor")],
 )
 def test_bad_parameters_are_400(client, query, message):
     make_article("one")
@@ -155,6 +156,14 @@ def test_cursor_pagination_walks_every_item_once_in_order(client, many):
 
     assert seen == many
     assert pages == 5
+
+
+def test_limit_is_capped(client):
+    for index in range(MAX_LIMIT + 2):
+        make_article(f"item-{index:03d}", hours=index, image=None, topics=())
+    data = get_json(client, "/api/articles/?limit=5000")
+    assert len(data["results"]) == MAX_LIMIT and "limit=5000" in data["next"]
+    assert len(get_json(client, "/api/articles/")["results"]) == DEFAULT_LIMIT
 
 
 def test_cursor_keeps_the_filters(client, many):
