@@ -75,8 +75,20 @@ def total_ordering(names) -> list[tuple[str, bool]]:
     return ordering
 
 
-def order_expressions(ordering: list[tuple[str, bool]]):
-    return [F(name).desc(nulls_last=True) if desc else F(name).asc(nulls_last=True) for name, desc in ordering]
+def order_expressions(ordering: list[tuple[str, bool]], *, nulls_first: bool = False) -> list:
+    """ORDER BY terms. Only nullable columns get an explicit NULLS clause: on the others it would
+    stop PostgreSQL from walking their index."""
+    terms = []
+    for name, descending in ordering:
+        term = F(name).desc if descending else F(name).asc
+        if name in NULLABLE_FIELDS:
+            terms.append(term(nulls_first=True) if nulls_first else term(nulls_last=True))
+        else:
+            terms.append(term())
+    return terms
+
+
+NULLABLE_FIELDS = frozenset(f.name for f in Article._meta.concrete_fields if f.null)
 
 
 @dataclass
@@ -133,30 +145,53 @@ def neighbours_in_queue(article: Article, params: QueryDict) -> tuple[Article | 
     """
     queue = review_queue(params, queryset=Article.objects.only("pk", "title"))
     rows = queue.filterset.qs
-    reverse = [(name, not desc) for name, desc in queue.ordering]
-    following = rows.filter(after(article, queue.ordering)).order_by(*order_expressions(queue.ordering)).first()
-    preceding = rows.filter(after(article, reverse, nulls_first=True)).order_by(*reverse_expressions(reverse)).first()
-    return preceding, following
+    return step(rows, article, queue.ordering, backwards=True), step(rows, article, queue.ordering, backwards=False)
 
 
-def reverse_expressions(reverse: list[tuple[str, bool]]):
-    return [F(name).desc(nulls_first=True) if desc else F(name).asc(nulls_first=True) for name, desc in reverse]
+def step(rows: QuerySet[Article], article: Article, ordering: list[tuple[str, bool]], *, backwards: bool):
+    """The first row beyond `article` walking `ordering` (backwards: walking it in reverse).
+
+    The walk starts from an index range on the first column (`heat <= 40`), so the database
+    reads a few index entries rather than every row ahead of the article. Missing values of a
+    nullable first column form a block of their own at the end of the queue: one more query
+    crosses into (or out of) that block when the article sits at its edge.
+    """
+    walk = [(name, descending != backwards) for name, descending in ordering]
+    first, descending = walk[0]
+    value = getattr(article, first)
+    if value is None:
+        block = rows.filter(**{f"{first}__isnull": True})
+    else:
+        block = rows.filter(**{f"{first}__{'lte' if descending else 'gte'}": value})
+    order = block_order(walk, backwards=backwards)
+    found = block.filter(after(article, walk, backwards=backwards)).order_by(*order).first()
+    if found is None and first in NULLABLE_FIELDS and (value is None) == backwards:
+        found = rows.filter(**{f"{first}__isnull": not backwards}).order_by(*order).first()
+    return found
 
 
-def after(article: Article, ordering: list[tuple[str, bool]], *, nulls_first: bool = False) -> Q:
-    """Rows strictly after `article` in `ordering`: a lexicographic comparison, NULL sorting last
-    (first when walking backwards, which mirrors NULLS LAST)."""
-    condition = Q(pk__in=[])
-    equal_so_far = Q()
-    for name, descending in ordering:
+def block_order(walk: list[tuple[str, bool]], *, backwards: bool) -> list:
+    """ORDER BY terms inside one block: the first column without a NULLS clause (it is all values or all
+    NULL there), so its index serves the walk; later columns as the queue sorts them."""
+    first, descending = walk[0]
+    return [F(first).desc() if descending else F(first).asc(), *order_expressions(walk[1:], nulls_first=backwards)]
+
+
+def after(article: Article, walk: list[tuple[str, bool]], *, backwards: bool) -> Q:
+    """Rows strictly beyond `article` in the direction of `walk`, within its block: a lexicographic comparison.
+
+    NULLs sort last in the queue, so they are beyond every value walking forwards and before every value
+    walking backwards (the first column never mixes the two inside a block).
+    """
+    condition, equal_so_far = Q(pk__in=[]), Q()
+    for name, descending in walk:
         value = getattr(article, name)
-        lookup = "lt" if descending else "gt"
         if value is None:
-            beyond = Q(pk__in=[]) if not nulls_first else Q(**{f"{name}__isnull": False})
+            beyond = Q(**{f"{name}__isnull": False}) if backwards else Q(pk__in=[])
             same = Q(**{f"{name}__isnull": True})
         else:
-            beyond = Q(**{f"{name}__{lookup}": value})
-            if not nulls_first:
+            beyond = Q(**{f"{name}__{'lt' if descending else 'gt'}": value})
+            if not backwards and name in NULLABLE_FIELDS:
                 beyond |= Q(**{f"{name}__isnull": True})
             same = Q(**{name: value})
         condition |= equal_so_far & beyond

@@ -14,7 +14,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from . import editorial, selectors
 from .forms import BulkStatusForm, ReviewForm, ScoresForm, StatusForm, UndoForm
@@ -29,7 +29,7 @@ PUBLISH = "articles.publish_article"
 
 def viewer_page(view):
     """GET (and HEAD) pages: logged in, allowed to view articles."""
-    return login_required(permission_required(VIEW, raise_exception=True)(require_GET(view)))
+    return login_required(permission_required(VIEW, raise_exception=True)(require_safe(view)))
 
 
 def editor_action(*perms):

@@ -402,13 +402,21 @@ def test_next_still_works_once_the_article_has_left_the_filter(editor_client, ed
     assert response.context["next"].pk == second.pk and response.context["previous"] is None
 
 
-def test_neighbours_walk_undated_items_in_the_same_order_as_the_queue(editor_client):
-    made = [make_article(published_date_time=None if i % 2 else BASE_TIME - dt.timedelta(days=i)) for i in range(5)]
-    order = [a.pk for a in queue(editor_client).context["page"].items]
+@pytest.mark.parametrize("ordering", ["", "-heat", "published", "-heat,-published", "quality,published", "-imported"])
+def test_neighbours_follow_the_queue_order_through_ties_and_undated_items(editor_client, ordering):
+    made = [
+        make_article(
+            published_date_time=None if i % 3 == 0 else BASE_TIME - dt.timedelta(days=i % 4),
+            heat=i % 2, quality=i % 3,
+        )
+        for i in range(9)
+    ]
+    params = {"o": ordering} if ordering else {}
+    order = [a.pk for a in queue(editor_client, **params).context["page"].items]
     assert set(order) == {a.pk for a in made}
 
     for position, pk in enumerate(order):
-        previous, following = selectors.neighbours_in_queue(Article.objects.get(pk=pk), {})
+        previous, following = selectors.neighbours_in_queue(Article.objects.get(pk=pk), params)
         assert (previous.pk if previous else None) == (order[position - 1] if position else None)
         assert (following.pk if following else None) == (order[position + 1] if position + 1 < len(order) else None)
 

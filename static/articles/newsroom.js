@@ -169,6 +169,15 @@
       }
       return;
     }
+    if (key === "e" && rows[current]) {
+      var score = rows[current].querySelector("input.score-input");
+      if (score) {
+        event.preventDefault();
+        score.focus();
+        score.select();
+        return;
+      }
+    }
     if ((key === "p" || key === "u" || key === "x") && bulkAction(key)) {
       event.preventDefault();
       return;

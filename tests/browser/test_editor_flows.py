@@ -117,6 +117,15 @@ def test_keyboard_selects_rows_publishes_and_undoes(page, newsroom):
     expect(page.get_by_role("status").filter(has_text="Undid the change to “Forest story 1”.")).to_be_visible()
     assert not Article.objects.rejected().exists()
 
+    page.keyboard.press("j")
+    page.keyboard.press("e")
+    quality = page.get_by_label("Quality of “Forest story 0”")
+    expect(quality).to_be_focused()
+    quality.fill("77")
+    quality.press("Enter")
+    expect(page.get_by_role("status").filter(has_text="Saved the quality of “Forest story 0”.")).to_be_visible()
+    assert Article.objects.get(title="Forest story 0").quality == 77
+
     page.keyboard.press("?")
     expect(page.get_by_role("dialog")).to_be_visible()
     expect(page.get_by_role("dialog")).to_contain_text("Undo your last change")
