@@ -12,15 +12,14 @@ Target: export/import >= 1 (exporting is never the slower half of a round trip).
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from import_speed import configure_django, fresh_database  # the same setup as the import benchmark
+
 TARGET = 1.0
 
 
@@ -36,38 +35,6 @@ def parse_arguments() -> argparse.Namespace:
     if arguments.count < 1:
         parser.error("--count must be at least 1")
     return arguments
-
-
-def configure_django(workdir: Path) -> None:
-    """newsroom.settings with DEBUG=1 (no secret key needed), on a fresh SQLite file unless DATABASE_URL is set."""
-    sys.path.insert(0, str(ROOT))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "newsroom.settings"
-    os.environ["DEBUG"] = "1"
-    if not os.environ.get("DATABASE_URL"):
-        os.environ["SQLITE_PATH"] = str(workdir / "bench.sqlite3")
-    import django
-    from django.conf import settings
-
-    django.setup()
-    settings.DEBUG = False  # DEBUG keeps every query's SQL: real runs do not pay for that
-
-
-@contextmanager
-def fresh_database():
-    """Migrate the temporary SQLite file, or create (and afterwards drop) a test database on the server."""
-    from django.core.management import call_command
-    from django.db import connection
-
-    if connection.vendor == "sqlite":
-        call_command("migrate", verbosity=0)
-        yield f"sqlite {connection.settings_dict['NAME']}"
-        return
-    old_name = connection.settings_dict["NAME"]
-    test_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    try:
-        yield f"{connection.vendor} {test_name} (temporary)"
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 def timed(function, *args, **kwargs):
