@@ -292,10 +292,10 @@ def generate_item(rng: random.Random, index: int, *, related: int = RELATED_PER_
     front["topics"] = list(dict.fromkeys([story.topic, *more_topics]))
     images = [_image(rng, domain, slug, when, image_base) for _ in range(1 if rng.random() < 0.9 else 2)]
     for image in images:
-        if rng.random() < 0.9:
-            image["isCached"] = True
         if rng.random() < 0.2:
             image["title"] = title
+        if rng.random() < 0.9:
+            image["isCached"] = True
     front["images"] = images
     if related:
         front["related"] = [_related(rng, category, when, image_base) for _ in range(related)]

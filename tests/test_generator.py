@@ -9,10 +9,11 @@ import pytest
 from django.core.management import call_command
 
 from articles import frontmatter
+from articles.exporting import render
 from articles.generator import SAMPLE_IMAGE_BASE, generate_corpus, generate_item, iter_items
 from articles.importing import import_paths
 from articles.models import Article
-from articles.schema import MODELLED_KEYS
+from articles.schema import CANONICAL_ORDER, IMAGE_FIELDS, MODELLED_KEYS, RELATED_FIELDS
 from articles.urlnorm import canonical_url, is_http_url
 
 from .conftest import SAMPLE_DATA
@@ -43,6 +44,20 @@ def all_urls(value):
     elif isinstance(value, list):
         for item in value:
             yield from all_urls(item)
+
+
+def in_order(keys, order) -> bool:
+    known = [key for key in keys if key in order]
+    return known == sorted(known, key=list(order).index)
+
+
+def assert_pipeline_key_order(front: dict) -> None:
+    """Keys in the order the pipeline writes them (what an export reproduces): top level, images, related."""
+    assert in_order(front, CANONICAL_ORDER), list(front)
+    for related in front.get("related", []):
+        assert in_order(related, RELATED_FIELDS), list(related)
+    for image in [*front.get("images", []), *(i for r in front.get("related", []) for i in r.get("images", []))]:
+        assert in_order(image, IMAGE_FIELDS), list(image)
 
 
 def image_urls(value):
@@ -92,6 +107,7 @@ def test_generated_files_parse_and_have_the_seed_shape(tmp_path):
     for path, doc in parsed(paths):
         front = doc.front
         assert frontmatter.dump(front, doc.body).encode() == path.read_bytes()  # the pipeline's exact layout
+        assert_pipeline_key_order(front)
         assert path.suffix in (".md", ".txt")
         assert isinstance(front["title"], str) and front["title"]
         assert isinstance(front["publishedDateTime"], dt.datetime) and front["publishedDateTime"].tzinfo
@@ -165,6 +181,7 @@ def test_every_sample_file_parses_in_the_pipelines_layout():
     for path, doc in documents:
         assert path.suffix in (".md", ".txt")
         assert frontmatter.dump(doc.front, doc.body).encode() == path.read_bytes(), path.name
+        assert_pipeline_key_order(doc.front)
         assert all(is_http_url(url) for url in all_urls(doc.front)), path.name
 
 
@@ -235,3 +252,12 @@ def test_sample_data_imports_with_no_rejections_and_marks_the_duplicate_pair():
     first, second = duplicates
     assert list(first.duplicates.all()) == [second]
     assert import_paths([SAMPLE_DATA]).unchanged == count
+
+
+@pytest.mark.django_db
+def test_sample_data_and_a_generated_corpus_export_back_byte_for_byte(tmp_path):
+    generated = generate_corpus(tmp_path, count=40, seed=5)
+    samples = [p for p in SAMPLE_DATA.iterdir() if p.is_file()]
+    import_paths([SAMPLE_DATA, tmp_path])
+    for path in samples + generated:
+        assert render(Article.objects.get(source_key=path.stem)).encode() == path.read_bytes(), path.name
