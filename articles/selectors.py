@@ -13,7 +13,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import TruncDate
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -270,17 +269,19 @@ def start_of_today(now: dt.datetime | None = None) -> dt.datetime:
 
 
 def dashboard_counts(*, now: dt.datetime | None = None) -> dict[str, int]:
-    """The numbers an editor acts on, in one pass over the table."""
-    status = Article.Status
-    return Article.objects.aggregate(
-        awaiting=Count("pk", filter=Q(status=status.AWAITING_REVIEW)),
-        published=Count("pk", filter=Q(status=status.PUBLISHED)),
-        rejected=Count("pk", filter=Q(status=status.REJECTED)),
-        imported_today=Count("pk", filter=Q(imported_at__gte=start_of_today(now))),
-        duplicates=Count("pk", filter=Q(is_possible_duplicate=True)),
-        changed=Count("pk", filter=Q(changed_since_review=True)),
-        total=Count("pk"),
-    )
+    """The numbers an editor acts on. Each count reads an index (status, import time, the partial
+    indexes on the two flags) rather than the article rows, so it stays fast on a large table."""
+    by_status = dict(Article.objects.order_by().values_list("status").annotate(n=Count("pk")))
+    counts = {status.name.lower(): by_status.get(status.value, 0) for status in Article.Status}
+    return {
+        "awaiting": counts["awaiting_review"],
+        "published": counts["published"],
+        "rejected": counts["rejected"],
+        "total": sum(by_status.values()),
+        "imported_today": Article.objects.filter(imported_at__gte=start_of_today(now)).count(),
+        "duplicates": Article.objects.filter(is_possible_duplicate=True).count(),
+        "changed": Article.objects.filter(changed_since_review=True).count(),
+    }
 
 
 def latest_import_runs(*, limit: int = 5) -> list[ImportRun]:
@@ -296,21 +297,17 @@ class Bar:
 
 
 def imports_per_day(*, days: int = 30, now: dt.datetime | None = None) -> list[Bar]:
-    """Articles imported on each of the last `days` days (today included), zero-filled."""
-    today = start_of_today(now)
-    first = today - dt.timedelta(days=days - 1)
-    counts = dict(
-        Article.objects.filter(imported_at__gte=first)
-        .annotate(day=TruncDate("imported_at", tzinfo=timezone.get_current_timezone()))
-        .order_by()
-        .values("day")
-        .annotate(n=Count("pk"))
-        .values_list("day", "n")
-    )
+    """Articles imported on each of the last `days` days (today included), in one pass over the
+    import-time index: a count per day range, since truncating every row's timestamp costs far more."""
+    first = start_of_today(now) - dt.timedelta(days=days - 1)
+    starts = [first + dt.timedelta(days=offset) for offset in range(days + 1)]
+    counts = Article.objects.filter(imported_at__gte=first).aggregate(**{
+        f"day{offset}": Count("pk", filter=Q(imported_at__gte=starts[offset], imported_at__lt=starts[offset + 1]))
+        for offset in range(days)
+    })
     bars = []
     for offset in range(days):
-        day = (first + dt.timedelta(days=offset)).date()
-        count = counts.get(day, 0)
+        day, count = starts[offset].date(), counts[f"day{offset}"]
         bars.append(Bar(label=day.strftime("%d %b"), value=count, title=f"{count} imported on {day:%a %d %b %Y}"))
     return bars
 

@@ -5,8 +5,6 @@ Views are thin: reads come from `articles.selectors`, every change goes through
 change offers an Undo button, and its batch is kept in the session for `z`.
 """
 
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
@@ -104,6 +102,9 @@ def queue(request):
         "filter": review_queue.filterset,
         "form": review_queue.filterset.form,
         "page": page,
+        "can_change": request.user.has_perm(CHANGE),
+        "can_publish": request.user.has_perms((CHANGE, PUBLISH)),
+        "here": request.get_full_path(),
         "suggestions": selectors.filter_suggestions(),
         "ordering_choices": ORDERING_CHOICES,
         "status_choices": Article.Status.choices,
