@@ -133,7 +133,7 @@ def review(request, pk):
     return render_review(request, article, ReviewForm.for_article(article))
 
 
-def render_review(request, article: Article, form: ReviewForm, *, status: int = 200):
+def render_review(request, article: Article, form: ReviewForm, *, status: int = 200, conflict: bool = False):
     previous, following = selectors.neighbours_in_queue(article, request.GET)
     context = {
         "article": article,
@@ -144,6 +144,7 @@ def render_review(request, article: Article, form: ReviewForm, *, status: int = 
         "previous": previous,
         "next": following,
         "topics": [link.topic for link in article.topic_links.all()],
+        "conflict": conflict,
     }
     return render(request, "articles/review.html", context, status=status)
 
@@ -183,7 +184,7 @@ def render_conflict(request, conflict: editorial.EditConflict, form: ReviewForm)
     data = request.POST.copy()
     data["version"] = str(conflict.article.version)
     article = get_article_or_404(conflict.article.pk)
-    return render_review(request, article, ReviewForm(data), status=409)
+    return render_review(request, article, ReviewForm(data), status=409, conflict=True)
 
 
 def query_suffix(request) -> str:
