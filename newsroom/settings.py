@@ -182,6 +182,9 @@ X_FRAME_OPTIONS = "DENY"
 LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_LOCKOUT_SECONDS = int(os.environ.get("LOGIN_LOCKOUT_SECONDS", "900"))
 
+# The public site the feeds link to as their home page (the dashboard at / is for editors only).
+PUBLIC_SITE_URL = os.environ.get("PUBLIC_SITE_URL", "")
+
 # Import limits (also command-line options of import_articles).
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(1024 * 1024)))
 
