@@ -1,5 +1,6 @@
 """The editorial admin: fast lists, every write through the editorial service, read-only imported data."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -8,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from articles import editorial
-from articles.admin import EstimatedCountPaginator
+from articles.admin import DrillDownQuerySet, LargeTablePaginator, distinct_values
 from articles.models import Article, ArticleImage, ArticleTopic, AuditEntry, ImportRun, Provider, Topic
 from tests.conftest import make_user
 from tests.test_editorial import make_article
@@ -171,22 +172,62 @@ def test_unfiltered_count_is_estimated_on_postgresql(monkeypatch):
         make_article()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE articles_article")
-    monkeypatch.setattr(EstimatedCountPaginator, "EXACT_BELOW", 1)
+    monkeypatch.setattr(LargeTablePaginator, "EXACT_BELOW", 1)
 
     with CaptureQueriesContext(connection) as queries:
-        paginator = EstimatedCountPaginator(Article.objects.all(), 50)
+        paginator = LargeTablePaginator(Article.objects.all(), 50)
         assert paginator.count == 3 and paginator.estimated
-        filtered = EstimatedCountPaginator(Article.objects.filter(quality__gt=0), 50)
+        filtered = LargeTablePaginator(Article.objects.filter(quality__gt=0), 50)
         assert filtered.count == 3 and not filtered.estimated
 
     counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
     assert len(counts) == 1 and "WHERE" in counts[0]
 
 
+def test_a_page_holds_the_same_rows_in_the_same_order_as_a_slice():
+    for quality in (5, 40, 40, 12, 99, 7, 63):
+        make_article(quality=quality)
+    ordered = Article.objects.order_by("-quality", "-id")
+
+    page = LargeTablePaginator(ordered, 3).page(2)
+
+    assert list(page.object_list) == list(ordered[3:6])
+    assert page.has_next() and page.has_previous()
+
+
 def test_a_small_table_is_counted_exactly():
     make_article()
-    paginator = EstimatedCountPaginator(Article.objects.all(), 50)
+    paginator = LargeTablePaginator(Article.objects.all(), 50)
     assert paginator.count == 1 and not paginator.estimated
+
+
+@pytest.mark.parametrize("kind", ["year", "month", "day"])
+def test_date_drill_down_finds_the_same_periods_as_django(kind):
+    for when in ["2019-03-02T23:30", "2019-03-03T00:10", "2021-12-31T23:59", "2022-01-01T00:00", "2022-07-15T12:00"]:
+        make_article(published_date_time=dt.datetime.fromisoformat(when).replace(tzinfo=dt.timezone.utc))
+    make_article(published_date_time=None)
+
+    probed = DrillDownQuerySet(Article).datetimes("published_date_time", kind)
+
+    assert probed == list(Article.objects.datetimes("published_date_time", kind))
+
+
+def test_date_drill_down_is_two_queries_however_spread_the_dates(django_assert_num_queries):
+    for year in range(2001, 2025, 3):
+        make_article(published_date_time=dt.datetime(year, 6, 1, tzinfo=dt.timezone.utc))
+    with django_assert_num_queries(2):
+        years = DrillDownQuerySet(Article).filter(quality__gte=0).datetimes("published_date_time", "year")
+    assert [d.year for d in years] == list(range(2001, 2025, 3))
+
+
+def test_type_and_category_choices_are_the_distinct_values_read_from_the_index(editor_admin):
+    for kind, category in [("video", "sport"), ("article", "news"), ("article", "sport"), ("", "")]:
+        make_article(type=kind, category=category)
+
+    assert distinct_values(Article, "type", 200) == ["", "article", "video"]
+    assert distinct_values(Article, "category", 1) == [""]  # the limit caps the walk
+    html = editor_admin.get(CHANGELIST).content.decode()
+    assert '<a href="?type=video">video</a>' in html and '<a href="?category=news">news</a>' in html
 
 
 # list_editable -------------------------------------------------------------------------
