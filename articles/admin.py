@@ -100,6 +100,13 @@ class DrillDownQuerySet(ArticleQuerySet):
 
     PROBES_PER_QUERY = 100
 
+    def aggregate(self, *args, **kwargs):
+        """On SQLite, MIN() and MAX() one query each: together they read every row, alone each is an index lookup."""
+        lone_bounds = not args and len(kwargs) > 1 and all(type(a) in (Min, Max) for a in kwargs.values())
+        if lone_bounds and connections[self.db].vendor == "sqlite":
+            return {name: super(DrillDownQuerySet, self).aggregate(**{name: a})[name] for name, a in kwargs.items()}
+        return super().aggregate(*args, **kwargs)
+
     def datetimes(self, field_name, kind, order="ASC", tzinfo=None, is_dst=None):
         if kind not in ("year", "month", "day") or order != "ASC" or tzinfo is not None:
             return super().datetimes(field_name, kind, order, tzinfo)
