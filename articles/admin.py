@@ -95,7 +95,8 @@ class DrillDownQuerySet(ArticleQuerySet):
 
     Django's version truncates and sorts every matching row. Here MIN and MAX
     bound the range, and every year (month, day) in it is tested by an indexed
-    EXISTS, all in one query: two queries whatever the size of the table.
+    EXISTS, all in one query: a fixed number of queries whatever the size of
+    the table or the spread of its dates.
     """
 
     PROBES_PER_QUERY = 100

@@ -212,10 +212,11 @@ def test_date_drill_down_finds_the_same_periods_as_django(kind):
     assert probed == list(Article.objects.datetimes("published_date_time", kind))
 
 
-def test_date_drill_down_is_two_queries_however_spread_the_dates(django_assert_num_queries):
+def test_date_drill_down_takes_a_fixed_number_of_queries_however_spread_the_dates(django_assert_num_queries):
     for year in range(2001, 2025, 3):
         make_article(published_date_time=dt.datetime(year, 6, 1, tzinfo=dt.timezone.utc))
-    with django_assert_num_queries(2):
+    bounds = 2 if connection.vendor == "sqlite" else 1  # SQLite: MIN and MAX apart, each from the index
+    with django_assert_num_queries(bounds + 1):
         years = DrillDownQuerySet(Article).filter(quality__gte=0).datetimes("published_date_time", "year")
     assert [d.year for d in years] == list(range(2001, 2025, 3))
 
