@@ -25,7 +25,9 @@ class VersionedForm(forms.Form):
 
 
 class ReviewForm(VersionedForm):
-    excerpt = forms.CharField(widget=forms.Textarea(attrs={"rows": 8, "data-shortcut": "e"}), required=False, strip=False)
+    excerpt = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 8, "data-shortcut": "e"}), required=False, strip=False
+    )
     quality = score_field("Quality")
     heat = score_field("Heat")
     status = forms.ChoiceField(choices=Article.Status.choices)
@@ -34,7 +36,8 @@ class ReviewForm(VersionedForm):
 
     @classmethod
     def for_article(cls, article: Article) -> "ReviewForm":
-        return cls(initial={name: getattr(article, name) for name in cls.editable_fields()} | {"version": article.version})
+        initial = {name: getattr(article, name) for name in cls.editable_fields()}
+        return cls(initial={**initial, "version": article.version})
 
     @staticmethod
     def editable_fields() -> tuple[str, ...]:

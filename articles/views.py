@@ -31,7 +31,8 @@ def viewer_page(view):
 
 
 def editor_action(*perms):
-    """POST-only changes: logged in (else the login page), allowed to change (else 403). CSRF is checked by the middleware."""
+    """POST-only changes: logged in (else the login page), allowed to change (else 403).
+    CSRF is checked by the middleware."""
 
     def decorate(view):
         return login_required(permission_required((VIEW, CHANGE, *perms), raise_exception=True)(require_POST(view)))
@@ -197,7 +198,8 @@ def change_status(request, pk, action):
     change = {"publish": editorial.publish, "unpublish": editorial.unpublish, "reject": editorial.reject}[action]
     if form.is_valid():
         try:
-            confirm(request, change(pk, user=request.user, source=SOURCE, expected_version=form.cleaned_data["version"]))
+            result = change(pk, user=request.user, source=SOURCE, expected_version=form.cleaned_data["version"])
+            confirm(request, result)
         except (editorial.EditConflict, ValidationError) as error:
             refuse(request, error)
         except Article.DoesNotExist:

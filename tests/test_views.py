@@ -33,7 +33,9 @@ def make_provider(domain: str = "news.example", name: str | None = None, logo: s
     return provider
 
 
-def make_article(*, images: int = 1, related: int = 0, topics=(), provider: Provider | None = None, **fields) -> Article:
+def make_article(
+    *, images: int = 1, related: int = 0, topics=(), provider: Provider | None = None, **fields
+) -> Article:
     """An article as the importer would store it, with `images` images, `related` related items and `topics`."""
     n = next(_numbers)
     web_url = fields.pop("web_url", f"https://news.example/story-{n}")
@@ -61,7 +63,8 @@ def make_article(*, images: int = 1, related: int = 0, topics=(), provider: Prov
     RelatedArticle.objects.bulk_create(
         RelatedArticle(
             article=article, position=i, title=f"Related {n}.{i}", web_url=f"https://other.example/{n}-{i}",
-            web_url_key=url_key(f"https://other.example/{n}-{i}"), provider={"name": "Other", "domain": "other.example"},
+            web_url_key=url_key(f"https://other.example/{n}-{i}"),
+            provider={"name": "Other", "domain": "other.example"},
         )
         for i in range(related)
     )
@@ -137,7 +140,8 @@ def test_dashboard_charts_are_inline_svg_with_bars_linking_to_their_slice(editor
 
 def test_queue_row_shows_thumbnail_title_link_keeping_the_filters_provider_topics_and_markers(editor_client):
     article = make_article(
-        title="Harbour reopens", topics=["Transport", "City Hall"], changed_since_review=True, is_possible_duplicate=True,
+        title="Harbour reopens", topics=["Transport", "City Hall"],
+        changed_since_review=True, is_possible_duplicate=True,
         provider=make_provider("gazette.example", "Harbor Gazette"),
     )
 
@@ -247,7 +251,8 @@ def test_a_page_past_the_end_is_empty_and_links_back_to_the_first(editor_client)
 def test_equal_sort_values_never_repeat_across_pages(editor_client):
     ids = {make_article(heat=7).pk for _ in range(5)}
 
-    seen = [a.pk for page in (1, 2, 3) for a in queue(editor_client, o="-heat", size=2, page=page).context["page"].items]
+    pages = [queue(editor_client, o="-heat", size=2, page=page).context["page"] for page in (1, 2, 3)]
+    seen = [article.pk for page in pages for article in page.items]
 
     assert sorted(seen) == sorted(ids)
 
@@ -366,7 +371,8 @@ def test_review_page_shows_upstream_changes_field_by_field(editor_client, editor
     article = make_article(title="New title")
     editorial.publish(article.pk, user=editor, source="dashboard")
     AuditEntry.objects.create(
-        article=article, source="import", action="reimport", field="title", old_value="Old title", new_value="New title",
+        article=article, source="import", action="reimport", field="title",
+        old_value="Old title", new_value="New title",
     )
     Article.objects.filter(pk=article.pk).update(changed_since_review=True)
 
@@ -511,13 +517,16 @@ def test_status_buttons_change_the_status_and_confirm_with_an_undo_button(editor
     article = make_article()
 
     response = editor_client.post(
-        reverse(f"articles:{action}", args=[article.pk]), {"version": 1, "next": f"/articles/{article.pk}/"}, follow=True
+        reverse(f"articles:{action}", args=[article.pk]),
+        {"version": 1, "next": f"/articles/{article.pk}/"},
+        follow=True,
     )
 
     assert Article.objects.get(pk=article.pk).status == status
     html = response.content.decode()
     batch = AuditEntry.objects.get(article=article).batch
-    assert re.search(rf'name="batch" value="{batch}">\s*<input type="hidden" name="next"[^>]*>\s*<button[^>]*data-undo', html)
+    undo_form = rf'name="batch" value="{batch}">\s*<input type="hidden" name="next"[^>]*>\s*<button[^>]*data-undo'
+    assert re.search(undo_form, html)
     assert f'value="{batch}"' in html and 'data-shortcut="z"' in html
 
 

@@ -21,7 +21,7 @@ EMBED_PLAYERS = {
     "youtube-nocookie.com": ("www.youtube-nocookie.com", "/embed/"),
     "player.vimeo.com": ("player.vimeo.com", "/video/"),
 }
-assert {f"https://{host}" for host, _ in EMBED_PLAYERS.values()} <= set(EMBED_HOSTS), "CSP frame-src must allow every player"
+assert {f"https://{host}" for host, _ in EMBED_PLAYERS.values()} <= set(EMBED_HOSTS), "CSP must allow every player"
 
 
 @register.filter
@@ -133,7 +133,9 @@ CHART_BAR_GAP = 2
 
 
 @register.inclusion_tag("articles/includes/bar_chart.html")
-def bar_chart(bars, *, caption: str, link: str = "", label_every: int = 1, bar_width: int = 24, show_values: bool = True):
+def bar_chart(
+    bars, *, caption: str, link: str = "", label_every: int = 1, bar_width: int = 24, show_values: bool = True
+):
     """Inline SVG bars from precomputed values: no script, no style attribute (CSP), no external library."""
     peak = max((bar.value for bar in bars), default=0) or 1
     shapes = []

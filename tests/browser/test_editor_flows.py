@@ -22,7 +22,9 @@ def expect(page):
 def newsroom(roles, live_server):
     """Nine articles awaiting review (six about the harbour, newest first) and one published,
     with thumbnails the live server itself serves (the tests never leave the machine)."""
-    harbour = [make_article(title=f"Harbour story {i}", quality=40 + i, heat=10 * i, topics=["Transport"]) for i in range(6)]
+    harbour = [
+        make_article(title=f"Harbour story {i}", quality=40 + i, heat=10 * i, topics=["Transport"]) for i in range(6)
+    ]
     others = [make_article(title=f"Forest story {i}") for i in range(3)]
     make_article(title="Harbour story already out", status=Article.Status.PUBLISHED)
     ArticleImage.objects.update(url=f"{live_server.url}/static/sample/harbor.svg")
@@ -86,7 +88,8 @@ def test_editor_reviews_edits_publishes_moves_on_and_bulk_publishes(page, newsro
     page.locator("#bulk").get_by_role("button", name="Publish", exact=True).click()
     expect(page.get_by_role("status").filter(has_text="Published 3 articles.")).to_be_visible()
     expect(rows).to_have_count(2)
-    assert set(Article.objects.published().filter(title__startswith="Harbour story ").values_list("title", flat=True)) == {
+    published = Article.objects.published().filter(title__startswith="Harbour story ")
+    assert set(published.values_list("title", flat=True)) == {
         "Harbour story 0", "Harbour story 1", "Harbour story 2", "Harbour story 3", "Harbour story already out",
     }
 
