@@ -26,13 +26,18 @@ DEFAULT_ORDERING = ("-published_date_time", "-id")
 
 # --- the review queue ------------------------------------------------------------------
 
+QUEUE_ROW_FIELDS = (
+    "id", "title", "category", "type", "published_date_time", "imported_at", "quality", "heat", "status",
+    "version", "changed_since_review", "is_possible_duplicate", "provider",
+)
+
 
 def queue_rows() -> QuerySet[Article]:
     """Articles with what a queue row shows: provider, topics and the first image's URL."""
     thumbnail = ArticleImage.objects.filter(article=OuterRef("pk")).order_by("position").values("url")[:1]
     return (
         Article.objects.select_related("provider")
-        .defer("body", "secured", "featured_content", "extra_yaml", "source_keys", "provider__mapping")
+        .only(*QUEUE_ROW_FIELDS, "provider__key", "provider__name", "provider__domain")
         .annotate(thumbnail_url=Subquery(thumbnail))
         .prefetch_related(Prefetch("topic_links", queryset=ArticleTopic.objects.select_related("topic")))
     )
