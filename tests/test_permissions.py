@@ -154,6 +154,7 @@ def test_changes_by_post(users, role, name):
         assert version(article) == before
     elif role == "viewer":
         assert response.status_code == 403
+        assert "Editors role" in response.content.decode()
         assert version(article) == before
     else:
         assert response.status_code == 302
