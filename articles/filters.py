@@ -2,7 +2,7 @@
 
 Query-string names are plain and stable, so editors can share a URL and scripts can rely on it:
 q, status, category, type, provider, topic, quality_min, quality_max, heat_min, heat_max,
-published_after, published_before, duplicates, changed, o.
+published_after, published_before, imported_after, duplicates, changed, o.
 """
 
 import django_filters
@@ -36,6 +36,7 @@ class ReviewQueueFilter(django_filters.FilterSet):
     published_before = django_filters.IsoDateTimeFilter(
         field_name="published_date_time", lookup_expr="lt", label="Published before"
     )
+    imported_after = django_filters.IsoDateTimeFilter(field_name="imported_at", lookup_expr="gte", label="Imported from")
     duplicates = django_filters.BooleanFilter(field_name="is_possible_duplicate", label="Possible duplicates")
     changed = django_filters.BooleanFilter(field_name="changed_since_review", label="Changed since review")
     o = django_filters.OrderingFilter(fields=ORDERING_FIELDS, label="Sort by")

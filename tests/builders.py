@@ -1,6 +1,13 @@
-"""Small builders for news item files, shared by the tests."""
+"""Small builders shared by the tests: news item files, and articles stored as the importer would store them."""
 
+import datetime as dt
+import itertools
 from pathlib import Path
+
+from django.utils.text import slugify
+
+from articles.models import Article, ArticleImage, ArticleTopic, Provider, RelatedArticle, Topic
+from articles.urlnorm import url_key
 
 GOOD_FRONT = """category: news
 title: "{title}"
@@ -35,3 +42,58 @@ def write_item(directory: Path, slug: str = "story", **kwargs) -> Path:
     path = directory / f"{slug}.md"
     path.write_text(item_text(slug, **kwargs), encoding="utf-8")
     return path
+
+
+_numbers = itertools.count(1)
+BASE_TIME = dt.datetime(2024, 5, 1, 12, 0, tzinfo=dt.timezone.utc)
+
+
+def make_provider(domain: str = "news.example", name: str | None = None, logo: str | None = None) -> Provider:
+    mapping = {"name": name or domain.split(".")[0].title(), "domain": domain}
+    if logo:
+        mapping["images"] = [{"url": logo, "width": 50, "height": 50}]
+    provider, _ = Provider.objects.get_or_create(
+        key=domain, defaults={"name": mapping["name"], "domain": domain, "mapping": mapping}
+    )
+    return provider
+
+
+def make_article(
+    *, images: int = 1, related: int = 0, topics=(), provider: Provider | None = None, **fields
+) -> Article:
+    """An article as the importer would store it, with `images` images, `related` related items and `topics`."""
+    n = next(_numbers)
+    web_url = fields.pop("web_url", f"https://news.example/story-{n}")
+    values = {
+        "source_key": f"item-{n}",
+        "source_file": f"/data/item-{n}.md",
+        "content_hash": f"{n:064d}",
+        "category": "news",
+        "title": f"Story number {n}",
+        "excerpt": f"What happened in story {n}.",
+        "published_date_time": BASE_TIME - dt.timedelta(hours=n),
+        "web_url": web_url,
+        "web_url_key": url_key(web_url),
+        "type": "article",
+        "quality": 50,
+        "heat": 10,
+        "provider": provider if provider is not None else make_provider(),
+    }
+    values.update(fields)
+    article = Article.objects.create(**values)
+    ArticleImage.objects.bulk_create(
+        ArticleImage(article=article, position=i, url=f"https://img.example/{n}-{i}.jpg", width=800, height=600)
+        for i in range(images)
+    )
+    RelatedArticle.objects.bulk_create(
+        RelatedArticle(
+            article=article, position=i, title=f"Related {n}.{i}", web_url=f"https://other.example/{n}-{i}",
+            web_url_key=url_key(f"https://other.example/{n}-{i}"),
+            provider={"name": "Other", "domain": "other.example"},
+        )
+        for i in range(related)
+    )
+    for position, name in enumerate(topics):
+        topic, _ = Topic.objects.get_or_create(name=name, defaults={"slug": slugify(name)})
+        ArticleTopic.objects.create(article=article, topic=topic, position=position)
+    return article

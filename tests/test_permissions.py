@@ -15,7 +15,7 @@ from django.urls import reverse
 from articles import editorial
 from articles.models import Article, AuditEntry
 from tests.conftest import make_user
-from tests.test_views import make_article
+from tests.builders import make_article
 
 pytestmark = pytest.mark.django_db
 

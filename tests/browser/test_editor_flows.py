@@ -7,7 +7,7 @@ import pytest
 
 from articles.models import Article, ArticleImage, AuditEntry
 from tests.conftest import make_user
-from tests.test_views import make_article
+from tests.builders import make_article
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
