@@ -116,6 +116,7 @@ def test_postgresql_answers_the_search_from_the_trigram_indexes(gazette):
     assert "BitmapOr" in plan and "SubPlan" not in plan, plan  # the provider condition is an index scan too
 
 
+
 @pytest.mark.django_db(transaction=True)
 def test_migration_reverses_and_applies_again():
     executor = MigrationExecutor(connection)
