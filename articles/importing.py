@@ -16,8 +16,10 @@ import functools
 import gc
 import hashlib
 import json
+import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -338,6 +340,55 @@ def key_line(text: str, key: str) -> int | None:
     return None
 
 
+# --- parsing, in this process or in worker processes ------------------------------------
+
+
+def parse_item(data: bytes) -> tuple[ArticleRecord, str] | FileError:
+    """Parse and validate one file's bytes: (record, body), or a FileError without its path.
+
+    Module-level and free of database access, so worker processes can run it.
+    """
+    try:
+        document = frontmatter.parse(data)
+        return validate(document.front), document.body
+    except FrontMatterError as error:
+        return FileError("", error.line, error.message)
+    except InvalidItem as error:
+        text = data.decode("utf-8-sig", errors="replace")
+        return FileError("", error.line or key_line(text, error.message), error.message)
+    except RecursionError:
+        return FileError("", None, "nesting too deep")
+
+
+class WorkerPool:
+    """Parses the next batch in worker processes while this process writes the current one.
+
+    Parsing YAML is most of an import's CPU time; overlapping it with the database
+    writes is what keeps the import close to parse speed. Forked workers inherit the
+    loaded code and never touch the database.
+    """
+
+    def __init__(self, jobs: int):
+        self.executor = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"))
+
+    def start(self, datas: list[bytes]) -> Iterator:
+        return self.executor.map(parse_item, datas, chunksize=32)
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+class InProcessParser:
+    """Parses lazily, in this process, when the batch's results are collected."""
+
+    @staticmethod
+    def start(datas: list[bytes]) -> Iterator:
+        return map(parse_item, datas)
+
+    def close(self) -> None:
+        pass
+
+
 # --- the import ------------------------------------------------------------------------
 
 
@@ -350,6 +401,13 @@ class PendingFile:
     record: ArticleRecord | None = None
     body: str = ""
     existing: dict | None = None
+
+
+@dataclass
+class PreparedBatch:
+    results: list[FileResult] = field(default_factory=list)
+    to_parse: list[PendingFile] = field(default_factory=list)
+    parsed: Iterator | None = None
 
 
 ARTICLE_COLUMNS = (
@@ -403,23 +461,6 @@ class Importer:
         self.seen_keys[key] = str(path)
         return PendingFile(path=path, key=key, data=data, content_hash=hashlib.blake2b(data, digest_size=20).hexdigest())
 
-    def parse(self, pending: PendingFile) -> FileResult | None:
-        """Parse and validate; returns a rejection, or None with `pending.record` filled."""
-        try:
-            document = frontmatter.parse(pending.data)
-            pending.record = validate(document.front)
-            pending.body = document.body
-        except FrontMatterError as error:
-            return self.rejected(pending.path, pending.key, error.line, error.message)
-        except InvalidItem as error:
-            text = pending.data.decode("utf-8-sig", errors="replace")
-            return self.rejected(pending.path, pending.key, error.line or key_line(text, error.message), error.message)
-        except RecursionError:
-            return self.rejected(pending.path, pending.key, None, "nesting too deep")
-        finally:
-            pending.data = None  # the bytes are not needed any more; keep memory flat
-        return None
-
     @staticmethod
     def rejected(path: Path, key: str, line: int | None, message: str) -> FileResult:
         error = FileError(str(path), line, message)
@@ -427,26 +468,36 @@ class Importer:
 
     # the batch --------------------------------------------------------------------------
 
-    def import_batch(self, paths: list[Path]) -> list[FileResult]:
-        results: list[FileResult] = []
+    def prepare(self, paths: list[Path], parser) -> PreparedBatch:
+        """Read a batch, set aside the unchanged files, and start parsing the rest."""
+        batch = PreparedBatch()
         pending: list[PendingFile] = []
         for path in paths:
             item = self.read(path)
-            (results if isinstance(item, FileResult) else pending).append(item)
+            (batch.results if isinstance(item, FileResult) else pending).append(item)
         existing = {
             row["source_key"]: row
             for row in Article.objects.filter(source_key__in=[p.key for p in pending]).values(*EXISTING_VALUES)
         } if pending else {}
-        to_write: list[PendingFile] = []
         for item in pending:
             item.existing = existing.get(item.key)
             if self.is_unchanged(item):
-                results.append(FileResult(path=str(item.path), key=item.key, status="unchanged"))
-                continue
-            rejection = self.parse(item)
-            if rejection:
-                results.append(rejection)
+                batch.results.append(FileResult(path=str(item.path), key=item.key, status="unchanged"))
             else:
+                batch.to_parse.append(item)
+        batch.parsed = parser.start([item.data for item in batch.to_parse])
+        for item in batch.to_parse:
+            item.data = None  # handed to the parser; keep memory flat
+        return batch
+
+    def finish(self, batch: PreparedBatch) -> list[FileResult]:
+        """Collect a batch's parse results and write the good files in one transaction."""
+        results, to_write = batch.results, []
+        for item, outcome in zip(batch.to_parse, batch.parsed):
+            if isinstance(outcome, FileError):
+                results.append(self.rejected(item.path, item.key, outcome.line, outcome.message))
+            else:
+                item.record, item.body = outcome
                 to_write.append(item)
         if not to_write:
             return results
@@ -455,8 +506,7 @@ class Importer:
             return results
         try:
             with transaction.atomic():
-                written = self.write(to_write)
-            results.extend(written)
+                results.extend(self.write(to_write))
         except DatabaseError:
             results.extend(self.write_one_by_one(to_write))
         return results
@@ -788,6 +838,7 @@ def import_paths(
     overwrite_edits: bool = False,
     max_bytes: int = DEFAULT_MAX_BYTES,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    jobs: int = 1,
     on_result: Callable[[FileResult], None] | None = None,
     arguments: dict | None = None,
 ) -> ImportSummary:
@@ -796,27 +847,41 @@ def import_paths(
     Each batch commits on its own, so an interrupted run (Ctrl-C) leaves whole
     batches in the database and nothing half-written. The run is logged as an
     `ImportRun` when it changed or rejected anything (an all-unchanged run writes nothing).
+    With `jobs` > 1 and more than one batch of files, worker processes parse the
+    next batch while this one is written.
     """
     files = discover_files(paths)
     importer = Importer(dry_run=dry_run, overwrite_edits=overwrite_edits, max_bytes=max_bytes, batch_size=batch_size)
+    parser = WorkerPool(jobs) if jobs > 1 and len(files) > batch_size else InProcessParser()
     summary = ImportSummary()
     started = timezone.now()
     status = ImportRun.Status.FAILED
+
+    def report(results: list[FileResult]) -> None:
+        for result in results:
+            summary.count(result)
+            if result.error:
+                summary.errors.append(result.error)
+            if on_result:
+                on_result(result)
+
     try:
+        current = None
         for batch in batched(files, batch_size):
             with gc_paused():
-                results = importer.import_batch(batch)
-            for result in results:
-                summary.count(result)
-                if result.error:
-                    summary.errors.append(result.error)
-                if on_result:
-                    on_result(result)
+                upcoming = importer.prepare(batch, parser)
+                if current is not None:
+                    report(importer.finish(current))
+            current = upcoming
+        if current is not None:
+            with gc_paused():
+                report(importer.finish(current))
         status = ImportRun.Status.FINISHED
     except KeyboardInterrupt:
         status = ImportRun.Status.INTERRUPTED
         raise
     finally:
+        parser.close()
         if not dry_run and (summary.created or summary.updated or summary.rejected):
             record_run(summary, started=started, status=status, arguments=arguments or {})
     return summary

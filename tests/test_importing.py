@@ -296,3 +296,15 @@ def test_validate_rejects_bad_nested_urls():
     front["related"] = [{"title": "r", "provider": {"name": "P", "images": [{"url": "javascript:x"}]}}]
     with pytest.raises(importing.InvalidItem, match=r"related\[0\].provider.images\[0\].url"):
         validate(front)
+
+
+def test_worker_processes_give_the_same_result_as_one_process(tmp_path):
+    for index in range(7):
+        write_item(tmp_path, f"story-{index}")
+    (tmp_path / "broken.md").write_text("---\ntitle: [\n---\n")
+    results = []
+    summary = import_paths([tmp_path], jobs=2, batch_size=3, on_result=results.append)
+    assert (summary.created, summary.rejected) == (7, 1)
+    assert "broken.md:3: YAML error" in summary.errors[0].__str__()
+    assert ArticleImage.objects.count() == 7 and ArticleTopic.objects.count() == 7
+    assert import_paths([tmp_path], jobs=2, batch_size=3).unchanged == 7

@@ -1,5 +1,6 @@
 """`import_articles PATH [PATH ...]`: a thin shell around `articles.importing.import_paths`."""
 
+import os
 import sys
 from contextlib import ExitStack
 
@@ -21,12 +22,16 @@ class Command(BaseCommand):
         )
         parser.add_argument("--max-bytes", type=int, default=settings.IMPORT_MAX_BYTES, help="Reject larger files.")
         parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help="Files per transaction.")
+        parser.add_argument(
+            "--jobs", type=int, default=min(4, os.cpu_count() or 1),
+            help="Worker processes parsing ahead of the writes (default: the CPU count, at most 4; 1 = none).",
+        )
         parser.add_argument("--report", metavar="FILE", help="Write one JSON object per file to FILE.")
         parser.add_argument("--no-progress", action="store_true", help="No progress bar, even on a terminal.")
 
     def handle(self, *args, **options):
-        if options["max_bytes"] < 1 or options["batch_size"] < 1:
-            raise CommandError("--max-bytes and --batch-size must be positive.", returncode=2)
+        if options["max_bytes"] < 1 or options["batch_size"] < 1 or options["jobs"] < 1:
+            raise CommandError("--max-bytes, --batch-size and --jobs must be positive.", returncode=2)
         try:
             total = len(discover_files(options["paths"]))
         except FileNotFoundError as error:
@@ -54,6 +59,7 @@ class Command(BaseCommand):
                 overwrite_edits=options["overwrite_edits"],
                 max_bytes=options["max_bytes"],
                 batch_size=options["batch_size"],
+                jobs=options["jobs"],
                 on_result=on_result,
                 arguments={k: options[k] for k in ("paths", "dry_run", "overwrite_edits", "max_bytes", "report")},
             )
