@@ -32,6 +32,8 @@ def parse_arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--counts", type=int, nargs="+", default=[10_000, 100_000], help="Corpus sizes to compare.")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--jobs", type=int, default=1, help="import_articles --jobs (default 1: one process, "
+                        "whose peak is the whole import's; with more, the peak shown is the largest process's).")
     parser.add_argument("--keep", action="store_true", help="Keep the corpus and databases.")
     return parser.parse_args()
 
@@ -72,12 +74,13 @@ def admin_connection():
     return psycopg.connect(os.environ["DATABASE_URL"], autocommit=True)
 
 
-def peak_of_import(directory: Path, env: dict) -> tuple[int, float, str]:
+def peak_of_import(directory: Path, env: dict, jobs: int) -> tuple[int, float, str]:
     """(max RSS in KiB, wall seconds, the command's summary line) of one import_articles run."""
     subprocess.run([PYTHON, "manage.py", "migrate", "--verbosity", "0"], cwd=ROOT, env=env, check=True)
     started = time.perf_counter()
     finished = subprocess.run(
-        ["/usr/bin/time", "-v", PYTHON, "manage.py", "import_articles", str(directory)],
+        ["/usr/bin/time", "-v", PYTHON, "manage.py", "import_articles", str(directory), "--no-progress",
+         "--jobs", str(jobs)],
         cwd=ROOT, env=env, capture_output=True, text=True,
     )
     wall = time.perf_counter() - started
@@ -104,7 +107,7 @@ def main() -> int:
             env, database = database_env(workdir, count)
             if database:
                 databases.append(database)
-            peak, wall, summary = peak_of_import(directories[count], env)
+            peak, wall, summary = peak_of_import(directories[count], env, arguments.jobs)
             peaks[count] = peak
             print(f"{count:>9,} files: max RSS {peak / 1024:7.1f} MiB, {wall:6.1f} s = {count / wall:,.0f} files/s  [{summary}]")
         low, high = counts[0], counts[-1]
