@@ -6,6 +6,9 @@ are parsed and validated into `ArticleRecord`s — a bad file becomes a
 `FileError` and nothing of it is written; the good ones are written together in
 one transaction with bulk queries. If that transaction fails, the batch is
 retried file by file so one bad row cannot sink its neighbours.
+
+Parsing (PyYAML's constructors: most of the CPU time) can run in worker
+processes, a batch ahead of the writes (`jobs`).
 """
 
 from __future__ import annotations
