@@ -372,7 +372,9 @@ class WorkerPool:
     """
 
     def __init__(self, jobs: int):
-        self.executor = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"))
+        self.executor = ProcessPoolExecutor(
+            max_workers=jobs, mp_context=multiprocessing.get_context("fork"), initializer=gc.disable
+        )
 
     def start(self, datas: list[bytes]) -> Iterator:
         return self.executor.map(parse_item, datas, chunksize=32)

@@ -37,6 +37,7 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0, help="Generator seed (default 0).")
     parser.add_argument("--corpus", type=Path, help="Benchmark these files instead of generating a corpus.")
     parser.add_argument("--batch-size", type=int, help="import_paths batch size (default: the importer's).")
+    parser.add_argument("--jobs", type=int, default=1, help="Parser worker processes (default 1: all in one process).")
     parser.add_argument("--no-memory", action="store_true", help="Skip the tracemalloc pass (the slowest part).")
     parser.add_argument("--profile", metavar="FILE", type=Path,
                         help="Also import once more under cProfile; write the stats to FILE and print the top functions.")
@@ -188,6 +189,7 @@ def main() -> int:
         print(f"corpus:          generated, seed {arguments.seed}: {rate(arguments.count, elapsed)}")
     files = discover_files([corpus])
     options = {"batch_size": arguments.batch_size} if arguments.batch_size else {}
+    options["jobs"] = arguments.jobs
     missed = []
 
     with fresh_database() as database:
