@@ -4,9 +4,16 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.core.cache import cache
 
 SHARED_CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
 SAMPLE_DATA = Path(__file__).resolve().parent.parent / "sample_data"
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache (dashboard figures, login throttling)."""
+    cache.clear()
 
 
 @pytest.fixture
