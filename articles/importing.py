@@ -18,6 +18,7 @@ import datetime as dt
 import functools
 import gc
 import hashlib
+import itertools
 import json
 import multiprocessing
 import os
@@ -103,23 +104,34 @@ class InvalidItem(ValueError):
 # --- finding files -------------------------------------------------------------------
 
 
-def discover_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
-    """Every news item file under `paths` (files as given, directories recursively), sorted.
-
-    Raises FileNotFoundError for a path that does not exist.
-    """
-    found: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            found.extend(
-                sorted(p for p in path.rglob("*") if p.suffix.lower() in EXTENSIONS and p.is_file())
-            )
-        elif path.is_file():
-            found.append(path)
-        else:
+def check_paths(paths: Iterable[str | os.PathLike]) -> list[Path]:
+    """The paths as Paths; FileNotFoundError for one that does not exist (a usage error, before any work)."""
+    checked = [Path(raw) for raw in paths]
+    for path in checked:
+        if not path.exists():
             raise FileNotFoundError(f"{path}: no such file or directory")
-    return found
+    return checked
+
+
+def iter_files(paths: Iterable[str | os.PathLike]) -> Iterator[Path]:
+    """Every news item file under `paths` (files as given, directories recursively, in name order).
+
+    A generator, so a million files never sit in memory as a list.
+    """
+    for path in check_paths(paths):
+        if not path.is_dir():
+            yield path
+            continue
+        for root, dirs, names in os.walk(path):
+            dirs.sort()
+            for name in sorted(names):
+                if name.lower().endswith(EXTENSIONS):
+                    yield Path(root, name)
+
+
+def discover_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
+    """`iter_files` as a list, for callers that want to count or reuse it."""
+    return list(iter_files(paths))
 
 
 # --- validation: front matter dict -> ArticleRecord ---------------------------------------
@@ -443,7 +455,7 @@ class Importer:
         self.provider_ids: dict[str, int] = {}
         self.provider_mappings: dict[str, dict] = {}
         self.topic_ids: dict[str, int] = {}
-        self.seen_keys: dict[str, str] = {}
+        self.seen_keys: set[str] = set()  # only keys: memory per file must stay tiny
 
     # reading ------------------------------------------------------------------------
 
@@ -462,8 +474,8 @@ class Importer:
         if len(key) > 255:
             return self.rejected(path, key, None, "file name is longer than 255 characters")
         if key in self.seen_keys:
-            return self.rejected(path, key, None, f"same source key {key!r} as {self.seen_keys[key]} in this run")
-        self.seen_keys[key] = str(path)
+            return self.rejected(path, key, None, f"same source key {key!r} as another file in this run")
+        self.seen_keys.add(key)
         return PendingFile(path=path, key=key, data=data, content_hash=hashlib.blake2b(data, digest_size=20).hexdigest())
 
     @staticmethod
@@ -831,9 +843,10 @@ def gc_paused():
             gc.enable()
 
 
-def batched(items: list, size: int) -> Iterator[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def batched(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
 
 
 def import_paths(
@@ -855,9 +868,9 @@ def import_paths(
     With `jobs` > 1 and more than one batch of files, worker processes parse the
     next batch while this one is written.
     """
-    files = discover_files(paths)
+    files = iter_files(check_paths(paths))
     importer = Importer(dry_run=dry_run, overwrite_edits=overwrite_edits, max_bytes=max_bytes, batch_size=batch_size)
-    parser = WorkerPool(jobs) if jobs > 1 and len(files) > batch_size else InProcessParser()
+    parser = InProcessParser()
     summary = ImportSummary()
     started = timezone.now()
     status = ImportRun.Status.FAILED
@@ -872,7 +885,9 @@ def import_paths(
 
     try:
         current = None
-        for batch in batched(files, batch_size):
+        for index, batch in enumerate(batched(files, batch_size)):
+            if index == 1 and jobs > 1:  # more than one batch: worth starting workers
+                parser = WorkerPool(jobs)
             with gc_paused():
                 upcoming = importer.prepare(batch, parser)
                 if current is not None:
