@@ -420,6 +420,20 @@ class PendingFile:
     existing: dict | None = None
 
 
+IMPORT_LOCK = 0x6E657773  # any constant shared by all importers ("news")
+
+
+def serialise_importers() -> None:
+    """Make concurrent importers write one batch at a time (they still parse in parallel).
+
+    PostgreSQL: a transaction-scoped advisory lock. SQLite needs none: its
+    IMMEDIATE transactions already admit one writer at a time.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
+
+
 @dataclass
 class PreparedBatch:
     results: list[FileResult] = field(default_factory=list)
@@ -523,10 +537,28 @@ class Importer:
             return results
         try:
             with transaction.atomic():
-                results.extend(self.write(to_write))
+                serialise_importers()
+                to_write, unchanged = self.recheck_existing(to_write)
+                written = unchanged + self.write(to_write)
+            results.extend(written)
         except DatabaseError:
             results.extend(self.write_one_by_one(to_write))
         return results
+
+    def recheck_existing(self, items: list[PendingFile]) -> tuple[list[PendingFile], list[FileResult]]:
+        """Look the batch up again under the write lock: another importer may have written it meanwhile."""
+        rows = {
+            row["source_key"]: row
+            for row in Article.objects.filter(source_key__in=[item.key for item in items]).values(*EXISTING_VALUES)
+        }
+        to_write, unchanged = [], []
+        for item in items:
+            item.existing = rows.get(item.key)
+            if self.is_unchanged(item):
+                unchanged.append(FileResult(path=str(item.path), key=item.key, status="unchanged"))
+            else:
+                to_write.append(item)
+        return to_write, unchanged
 
     def is_unchanged(self, item: PendingFile) -> bool:
         if not item.existing or item.existing["content_hash"] != item.content_hash:

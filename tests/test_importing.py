@@ -308,3 +308,13 @@ def test_worker_processes_give_the_same_result_as_one_process(tmp_path):
     assert "broken.md:3: YAML error" in summary.errors[0].__str__()
     assert ArticleImage.objects.count() == 7 and ArticleTopic.objects.count() == 7
     assert import_paths([tmp_path], jobs=2, batch_size=3).unchanged == 7
+
+
+def test_files_another_importer_wrote_meanwhile_are_not_written_twice(tmp_path):
+    paths = [write_item(tmp_path, f"story-{index}") for index in range(3)]
+    slow = importing.Importer()
+    batch = slow.prepare(paths, importing.InProcessParser())
+    assert import_paths([tmp_path]).created == 3  # the other importer wins the race
+    results = slow.finish(batch)
+    assert {result.status for result in results} == {"unchanged"}
+    assert Article.objects.count() == 3 and Article.objects.filter(version=1).count() == 3
