@@ -936,7 +936,18 @@ def import_paths(
         parser.close()
         if not dry_run and (summary.created or summary.updated or summary.rejected):
             record_run(summary, started=started, status=status, arguments=arguments or {})
+    if not dry_run and (summary.created or summary.updated):
+        refresh_planner_statistics()
     return summary
+
+
+def refresh_planner_statistics() -> None:
+    """SQLite keeps no statistics by itself: after a big import its planner can pick a poor index
+    (a filtered queue 33 ms -> 108 ms). `PRAGMA optimize` re-analyses only what needs it, and is cheap.
+    PostgreSQL's autovacuum does the same on its own."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA optimize")
 
 
 def record_run(summary: ImportSummary, *, started, status: str, arguments: dict) -> ImportRun:
