@@ -36,6 +36,7 @@ from .models import (
     Article, ArticleImage, ArticleQuerySet, ArticleTopic, AuditEntry, ImportRun, Provider, RelatedArticle, Topic,
 )
 from .schema import EDITABLE_FIELDS
+from .selectors import distinct_values
 from .throttling import ThrottledAdminAuthenticationForm
 from .urlnorm import is_http_url
 
@@ -150,28 +151,6 @@ def periods_between(first: dt.datetime, last: dt.datetime, kind: str):
 
 def _start_of(day: dt.date, tzinfo) -> dt.datetime:
     return make_aware(dt.datetime.combine(day, dt.time.min), tzinfo)
-
-
-def distinct_values(model, field_name: str, limit: int) -> list:
-    """A column's distinct values by walking its index (PostgreSQL wiki: "loose indexscan"), one probe per value.
-
-    SELECT DISTINCT sorts every row; with a handful of values over 100,000
-    rows, stepping from each value to the next is a few index lookups.
-    """
-    connection = connections[model.objects.db]
-    quote = connection.ops.quote_name
-    table, column = quote(model._meta.db_table), quote(model._meta.get_field(field_name).column)
-    sql = (
-        f"WITH RECURSIVE walk(value, n) AS ("
-        f" SELECT MIN({column}), 1 FROM {table}"
-        f" UNION ALL"
-        f" SELECT (SELECT MIN({column}) FROM {table} WHERE {column} > walk.value), n + 1"
-        f" FROM walk WHERE walk.value IS NOT NULL AND n < %s"
-        f") SELECT value FROM walk WHERE value IS NOT NULL"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [limit])
-        return [row[0] for row in cursor.fetchall()]
 
 
 def safe_link(url: str):

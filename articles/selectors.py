@@ -4,14 +4,18 @@ Each function returns rows ready to render (relations joined or prefetched), so
 a page costs the same few queries whatever its size. The queue never counts the
 whole filtered table: it fetches one row more than a page to know whether
 there is a next one (`QueuePage`), because a COUNT(*) over a text search on
-100,000 rows costs more than the page itself.
+100,000 rows costs more than the page itself. The dashboard's aggregates are
+cached for a minute (`cached_for_dashboard`); its latest import runs never are.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
+from django.db import connections
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import QueryDict
 from django.utils import timezone
@@ -134,11 +138,15 @@ def parse_positive_int(value, *, default: int, maximum: int) -> int:
 
 
 def queue_page(rows: QuerySet[Article], *, page=1, size=DEFAULT_PAGE_SIZE) -> QueuePage:
+    """The page's ids first, skipping rows through the sort index alone, then only those rows ("deferred
+    join"): an OFFSET over full rows reads and discards every skipped row with its joins and thumbnail."""
     number = parse_positive_int(page, default=1, maximum=100_000)
     size = parse_positive_int(size, default=DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE)
     offset = (number - 1) * size
-    items = list(rows[offset : offset + size + 1])
-    return QueuePage(items=items[:size], number=number, size=size, has_next=len(items) > size)
+    ids = list(rows.prefetch_related(None).values_list("pk", flat=True)[offset : offset + size + 1])
+    found = {article.pk: article for article in rows.filter(pk__in=ids[:size]).order_by()} if ids else {}
+    items = [found[pk] for pk in ids[:size] if pk in found]  # one that left the filter in between is skipped
+    return QueuePage(items=items, number=number, size=size, has_next=len(ids) > size)
 
 
 def neighbours_in_queue(article: Article, params: QueryDict) -> tuple[Article | None, Article | None]:
@@ -273,6 +281,26 @@ def start_of_today(now: dt.datetime | None = None) -> dt.datetime:
     return timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
+DASHBOARD_CACHE_SECONDS = 60
+DASHBOARD_CACHE_PREFIX = "newsroom:dashboard:v1"
+
+
+def cached_for_dashboard(function):
+    """Keep an aggregate for a minute: together they read the article table's indexes (about 0.3 s at 1M
+    rows on PostgreSQL), and figures a minute old do for an overview. The key holds the local day, so "today" and the
+    chart's days turn over at midnight, not up to a minute after it."""
+
+    @functools.wraps(function)
+    def cached(*args, **kwargs):
+        day = f"{timezone.get_current_timezone_name()}:{start_of_today(kwargs.get('now')).date().isoformat()}"
+        arguments = [str(arg) for arg in args] + [f"{k}={v}" for k, v in sorted(kwargs.items()) if k != "now"]
+        key = ":".join([DASHBOARD_CACHE_PREFIX, function.__name__, *arguments, day])
+        return cache.get_or_set(key, lambda: function(*args, **kwargs), DASHBOARD_CACHE_SECONDS)
+
+    return cached
+
+
+@cached_for_dashboard
 def dashboard_counts(*, now: dt.datetime | None = None) -> dict[str, int]:
     """The numbers an editor acts on. Each count reads an index only (status, import time, the partial
     indexes on the two flags), never the wide article rows: hence COUNT(*) and counts of indexed
@@ -291,6 +319,7 @@ def dashboard_counts(*, now: dt.datetime | None = None) -> dict[str, int]:
 
 
 def latest_import_runs(*, limit: int = 5) -> list[ImportRun]:
+    """Never cached: a LIMIT read of a small table, and an import that just finished must show at once."""
     return list(ImportRun.objects.order_by("-started_at", "-id")[:limit])
 
 
@@ -302,6 +331,7 @@ class Bar:
     title: str = ""
 
 
+@cached_for_dashboard
 def imports_per_day(*, days: int = 30, now: dt.datetime | None = None) -> list[Bar]:
     """Articles imported on each of the last `days` days (today included), in one pass over the
     import-time index: a count per day range, since truncating every row's timestamp costs far more."""
@@ -323,6 +353,7 @@ def imports_per_day(*, days: int = 30, now: dt.datetime | None = None) -> list[B
 SCORE_BUCKETS = ((None, -1), (0, 24), (25, 49), (50, 74), (75, 99), (100, 149), (150, None))
 
 
+@cached_for_dashboard
 def score_distribution(score: str, *, status: str = Article.Status.AWAITING_REVIEW) -> list[Bar]:
     """How the queue's `score` ("quality" or "heat") spreads over fixed buckets; each bar links to its slice."""
     buckets = {}
@@ -360,9 +391,34 @@ def bucket_label(score: str, low, high) -> str:
     return f"{low}–{high}"
 
 
-def filter_suggestions() -> dict[str, list]:
-    """Known categories and types (small, indexed) for the filter form's suggestions."""
-    def distinct(name):
-        return list(Article.objects.exclude(**{name: ""}).order_by(name).values_list(name, flat=True).distinct()[:200])
+SUGGESTIONS_MAX = 200
 
-    return {"categories": distinct("category"), "types": distinct("type")}
+
+def filter_suggestions() -> dict[str, list]:
+    """Known categories and types for the filter form's suggestions, walked from their indexes."""
+    def known(name):
+        return [value for value in distinct_values(Article, name, SUGGESTIONS_MAX + 1) if value][:SUGGESTIONS_MAX]
+
+    return {"categories": known("category"), "types": known("type")}
+
+
+def distinct_values(model, field_name: str, limit: int) -> list:
+    """A column's distinct values by walking its index (PostgreSQL wiki: "loose indexscan"), one probe per value.
+
+    SELECT DISTINCT sorts every row; with a handful of values over 100,000
+    rows, stepping from each value to the next is a few index lookups.
+    """
+    connection = connections[model.objects.db]
+    quote = connection.ops.quote_name
+    table, column = quote(model._meta.db_table), quote(model._meta.get_field(field_name).column)
+    sql = (
+        f"WITH RECURSIVE walk(value, n) AS ("
+        f" SELECT MIN({column}), 1 FROM {table}"
+        f" UNION ALL"
+        f" SELECT (SELECT MIN({column}) FROM {table} WHERE {column} > walk.value), n + 1"
+        f" FROM walk WHERE walk.value IS NOT NULL AND n < %s"
+        f") SELECT value FROM walk WHERE value IS NOT NULL"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [limit])
+        return [row[0] for row in cursor.fetchall()]

@@ -9,8 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from articles import editorial
-from articles.admin import DrillDownQuerySet, LargeTablePaginator, distinct_values
+from articles.admin import DrillDownQuerySet, LargeTablePaginator
 from articles.models import Article, ArticleImage, ArticleTopic, AuditEntry, ImportRun, Provider, Topic
+from articles.selectors import distinct_values
 from tests.conftest import make_user
 from tests.test_editorial import make_article
 
