@@ -37,7 +37,9 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0, help="Generator seed (default 0).")
     parser.add_argument("--corpus", type=Path, help="Benchmark these files instead of generating a corpus.")
     parser.add_argument("--batch-size", type=int, help="import_paths batch size (default: the importer's).")
-    parser.add_argument("--jobs", type=int, default=1, help="Parser worker processes (default 1: all in one process).")
+    parser.add_argument("--jobs", type=int, default=min(4, os.cpu_count() or 1),
+                        help="Parser worker processes, as import_articles --jobs (default: its default, the CPU count "
+                             "up to 4; 1 = all in one process).")
     parser.add_argument("--no-memory", action="store_true", help="Skip the tracemalloc pass (the slowest part).")
     parser.add_argument("--profile", metavar="FILE", type=Path,
                         help="Also import once more under cProfile; write the stats to FILE and print the top functions.")
@@ -193,7 +195,7 @@ def main() -> int:
     missed = []
 
     with fresh_database() as database:
-        print(f"database:        {database}")
+        print(f"database:        {database}; parser jobs: {options['jobs']}")
         parse_time, size = parse_only(files)
         print(f"files:           {len(files)} files, {megabytes(size)}, {size / len(files) / 1024:.1f} KB on average")
         print(f"parse only:      {rate(len(files), parse_time)}")
