@@ -66,6 +66,16 @@ def refuse(request, error: Exception) -> None:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
 
 
+def apply_change(request, change) -> None:
+    """Run one editorial change (a callable) and confirm or refuse it in a message."""
+    try:
+        confirm(request, change())
+    except (editorial.EditConflict, ValidationError) as error:
+        refuse(request, error)
+    except Article.DoesNotExist:
+        raise Http404("No such article.") from None
+
+
 def get_article_or_404(pk: int) -> Article:
     try:
         return selectors.article_for_review(pk)
@@ -197,13 +207,9 @@ def change_status(request, pk, action):
     form = StatusForm(request.POST)
     change = {"publish": editorial.publish, "unpublish": editorial.unpublish, "reject": editorial.reject}[action]
     if form.is_valid():
-        try:
-            result = change(pk, user=request.user, source=SOURCE, expected_version=form.cleaned_data["version"])
-            confirm(request, result)
-        except (editorial.EditConflict, ValidationError) as error:
-            refuse(request, error)
-        except Article.DoesNotExist:
-            raise Http404("No such article.") from None
+        apply_change(request, lambda: change(
+            pk, user=request.user, source=SOURCE, expected_version=form.cleaned_data["version"]
+        ))
     else:
         messages.error(request, "That change could not be read; reload the page and try again.")
     return redirect(safe_next(request, reverse("articles:review", args=[pk])))
@@ -213,16 +219,10 @@ def change_status(request, pk, action):
 def scores(request, pk):
     form = ScoresForm(request.POST)
     if form.is_valid():
-        try:
-            result = editorial.set_scores(
-                pk, user=request.user, source=SOURCE, quality=form.cleaned_data["quality"],
-                heat=form.cleaned_data["heat"], expected_version=form.cleaned_data["version"],
-            )
-            confirm(request, result)
-        except (editorial.EditConflict, ValidationError) as error:
-            refuse(request, error)
-        except Article.DoesNotExist:
-            raise Http404("No such article.") from None
+        apply_change(request, lambda: editorial.set_scores(
+            pk, user=request.user, source=SOURCE, quality=form.cleaned_data["quality"],
+            heat=form.cleaned_data["heat"], expected_version=form.cleaned_data["version"],
+        ))
     else:
         messages.error(request, "Scores must be whole numbers: " + "; ".join(
             f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()

@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from import_speed import configure_django, fresh_database  # the same setup as the import benchmark
+from import_speed import configure_django, corpus_for, fresh_database  # the same setup as the import benchmark
 
 TARGET = 1.0
 
@@ -71,17 +71,9 @@ def main() -> int:
     configure_django(workdir)
 
     from articles.exporting import export_articles
-    from articles.generator import generate_corpus
     from articles.importing import discover_files, import_paths
 
-    if arguments.corpus:
-        corpus = arguments.corpus
-        print(f"corpus:          {corpus}")
-    else:
-        corpus = workdir / "corpus"
-        start = time.perf_counter()
-        generate_corpus(corpus, count=arguments.count, seed=arguments.seed)
-        print(f"corpus:          generated, seed {arguments.seed}: {rate(arguments.count, time.perf_counter() - start)}")
+    corpus = corpus_for(arguments, workdir)
     files = discover_files([corpus])
     size = sum(path.stat().st_size for path in files)
     outdir = workdir / "export"

@@ -167,6 +167,20 @@ def rate(files: int, elapsed: Elapsed) -> str:
     return f"{files} files in {elapsed.wall:6.2f} s = {files / elapsed.wall:7,.0f} files/s (CPU {elapsed.cpu:6.2f} s)"
 
 
+def corpus_for(arguments, workdir: Path) -> Path:
+    """The files to measure: --corpus as given, or a corpus generated into workdir (--count, --seed)."""
+    from articles.generator import generate_corpus
+
+    if arguments.corpus:
+        print(f"corpus:          {arguments.corpus}")
+        return arguments.corpus
+    corpus = workdir / "corpus"
+    with stopwatch() as elapsed:
+        generate_corpus(corpus, count=arguments.count, seed=arguments.seed)
+    print(f"corpus:          generated, seed {arguments.seed}: {rate(arguments.count, elapsed)}")
+    return corpus
+
+
 def megabytes(size: int) -> str:
     return f"{size / 2**20:.1f} MB"
 
@@ -178,17 +192,9 @@ def main() -> int:
 
     from django.core.management import call_command
 
-    from articles.generator import generate_corpus
     from articles.importing import discover_files
 
-    if arguments.corpus:
-        corpus = arguments.corpus
-        print(f"corpus:          {corpus}")
-    else:
-        corpus = workdir / "corpus"
-        with stopwatch() as elapsed:
-            generate_corpus(corpus, count=arguments.count, seed=arguments.seed)
-        print(f"corpus:          generated, seed {arguments.seed}: {rate(arguments.count, elapsed)}")
+    corpus = corpus_for(arguments, workdir)
     files = discover_files([corpus])
     options = {"batch_size": arguments.batch_size} if arguments.batch_size else {}
     options["jobs"] = arguments.jobs
