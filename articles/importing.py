@@ -461,11 +461,10 @@ class Importer:
     """Imports files in batches. Keeps provider and topic ids cached for the whole run."""
 
     def __init__(self, *, dry_run: bool = False, overwrite_edits: bool = False,
-                 max_bytes: int = DEFAULT_MAX_BYTES, batch_size: int = DEFAULT_BATCH_SIZE):
+                 max_bytes: int = DEFAULT_MAX_BYTES):
         self.dry_run = dry_run
         self.overwrite_edits = overwrite_edits
         self.max_bytes = max_bytes
-        self.batch_size = batch_size
         self.provider_ids: dict[str, int] = {}
         self.provider_mappings: dict[str, dict] = {}
         self.topic_ids: dict[str, int] = {}
@@ -533,7 +532,7 @@ class Importer:
         if not to_write:
             return results
         if self.dry_run:
-            results.extend(self.result_for(item, changed=True) for item in to_write)
+            results.extend(self.result_for(item) for item in to_write)
             return results
         try:
             with transaction.atomic():
@@ -586,12 +585,12 @@ class Importer:
                 results.append(self.rejected(item.path, item.key, None, f"database refused it: {error}"))
         return results
 
-    def result_for(self, item: PendingFile, *, changed: bool) -> FileResult:
-        status = "updated" if item.existing else "created"
-        warnings = []
-        if item.existing and changed and self.kept_fields(item):
-            warnings.append("kept editor changes to: " + ", ".join(self.kept_fields(item)))
-        return FileResult(path=str(item.path), key=item.key, status=status, warnings=warnings)
+    def result_for(self, item: PendingFile) -> FileResult:
+        """The result of a file that is (or, in a dry run, would be) written."""
+        kept = self.kept_fields(item)
+        warnings = ["kept editor changes to: " + ", ".join(kept)] if kept else []
+        return FileResult(path=str(item.path), key=item.key, status="updated" if item.existing else "created",
+                          warnings=warnings)
 
     def kept_fields(self, item: PendingFile) -> list[str]:
         if self.overwrite_edits or not item.existing:
@@ -629,7 +628,7 @@ class Importer:
             AuditEntry.objects.bulk_create(audit_entries)
         self.create_children(items, ids)
         self.mark_duplicates({ids[item.key]: item.record.url_keys for item in items})
-        return [self.result_for(item, changed=True) for item in items]
+        return [self.result_for(item) for item in items]
 
     def article_values(self, item: PendingFile, now) -> dict:
         """The Article columns for an item: the file's values, defaults for absent keys, kept editor changes."""
@@ -901,7 +900,7 @@ def import_paths(
     next batch while this one is written.
     """
     files = iter_files(check_paths(paths))
-    importer = Importer(dry_run=dry_run, overwrite_edits=overwrite_edits, max_bytes=max_bytes, batch_size=batch_size)
+    importer = Importer(dry_run=dry_run, overwrite_edits=overwrite_edits, max_bytes=max_bytes)
     parser = InProcessParser()
     summary = ImportSummary()
     started = timezone.now()
