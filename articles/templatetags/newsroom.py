@@ -7,6 +7,9 @@ from html.parser import HTMLParser
 from urllib.parse import urlsplit, urlunsplit
 
 from django import template
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import capfirst
 
 from articles.middleware import EMBED_HOSTS
 from articles.urlnorm import is_http_url
@@ -114,18 +117,37 @@ def undo_batch(message) -> str:
     return ""
 
 
-@register.inclusion_tag("articles/includes/score_badge.html")
-def score_badge(kind: str, value):
+@register.simple_tag
+def score_badge(kind: str, value) -> SafeString:
     """A quality or heat value with a level (low/mid/high) for its colour; heat -1 reads "not scored"."""
     if value is None or (kind == "heat" and value < 0):
-        level = "none"
-    elif value >= 100:
-        level = "high"
-    elif value >= 50:
-        level = "mid"
+        level, shown = "none", "–"
     else:
-        level = "low"
-    return {"kind": kind, "value": value, "level": level}
+        level = "high" if value >= 100 else "mid" if value >= 50 else "low"
+        shown = conditional_escape(value)
+    label = conditional_escape(capfirst(kind))
+    return format_html(
+        '<span class="score score--{}" title="{}"><span class="visually-hidden">{}: </span>{}</span>',
+        level, label, label, shown,
+    )
+
+
+@register.simple_tag
+def status_badge(article) -> SafeString:
+    return format_html('<span class="status status--{}">{}</span>', article.status, article.get_status_display())
+
+
+@register.simple_tag
+def markers(article) -> SafeString:
+    """Badges for an article an import changed after its review, and for a possible duplicate."""
+    badges = []
+    if article.changed_since_review:
+        badges.append('<span class="marker marker--changed" title="An import changed this item after an editor '
+                      'reviewed it">Changed since review</span>')
+    if article.is_possible_duplicate:
+        badges.append('<span class="marker marker--duplicate" title="Another item has the same canonical URL">'
+                      "Possible duplicate</span>")
+    return mark_safe("".join(badges))
 
 
 CHART_HEIGHT = 120
