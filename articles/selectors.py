@@ -20,6 +20,7 @@ from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import QueryDict
 from django.utils import timezone
 
+from . import cursors
 from .filters import ReviewQueueFilter
 from .models import Article, ArticleImage, ArticleTopic, AuditEntry, ImportRun
 
@@ -101,12 +102,18 @@ NULLABLE_FIELDS = frozenset(f.name for f in Article._meta.concrete_fields if f.n
 
 @dataclass
 class QueuePage:
-    """One page of the queue, counted by peeking one row ahead instead of COUNT(*)."""
+    """One page of the queue, counted by peeking one row ahead instead of COUNT(*).
+
+    `next_cursor` / `previous_cursor` are the positions of its last and first rows: the pager's
+    links carry them, so walking page by page reads from there through an index range, and
+    page 500 reached that way costs what page 1 costs. A page number typed in is an OFFSET.
+    """
 
     items: list = field(default_factory=list)
     number: int = 1
     size: int = DEFAULT_PAGE_SIZE
     has_next: bool = False
+    ordering: list[tuple[str, bool]] = field(default_factory=lambda: total_ordering(DEFAULT_ORDERING))
 
     @property
     def has_previous(self) -> bool:
@@ -117,8 +124,17 @@ class QueuePage:
         return self.number + 1
 
     @property
-    def previous_page_number(self) -> int:
-        return self.number - 1
+    def previous_page_number(self) -> int | None:
+        """None for the first page, whose link is the plain queue URL."""
+        return self.number - 1 if self.number > 2 else None
+
+    @property
+    def next_cursor(self) -> str | None:
+        return encode_position(self.items[-1], self.ordering) if self.has_next and self.items else None
+
+    @property
+    def previous_cursor(self) -> str | None:
+        return encode_position(self.items[0], self.ordering) if self.number > 2 and self.items else None
 
     @property
     def start_index(self) -> int:
@@ -137,16 +153,77 @@ def parse_positive_int(value, *, default: int, maximum: int) -> int:
     return min(max(number, 1), maximum)
 
 
-def queue_page(rows: QuerySet[Article], *, page=1, size=DEFAULT_PAGE_SIZE) -> QueuePage:
-    """The page's ids first, skipping rows through the sort index alone, then only those rows ("deferred
-    join"): an OFFSET over full rows reads and discards every skipped row with its joins and thumbnail."""
+def queue_page(
+    rows: QuerySet[Article], *, page=1, size=DEFAULT_PAGE_SIZE, ordering: list[tuple[str, bool]] | None = None,
+    after: str | None = None, before: str | None = None,
+) -> QueuePage:
+    """A page of `rows` (sorted by `ordering`): the rows beyond the position `after` (or those just before
+    `before`) when it is a valid cursor, else page number `page`.
+
+    Either way the page's ids come first, through the sort index alone, then only those rows
+    ("deferred join"): an OFFSET over full rows reads and discards every skipped row with its joins
+    and thumbnail. `page` stays the page's number for display when a cursor picks its rows.
+    """
+    ordering = ordering or total_ordering(DEFAULT_ORDERING)
     number = parse_positive_int(page, default=1, maximum=100_000)
     size = parse_positive_int(size, default=DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE)
-    offset = (number - 1) * size
-    ids = list(rows.prefetch_related(None).values_list("pk", flat=True)[offset : offset + size + 1])
-    found = {article.pk: article for article in rows.filter(pk__in=ids[:size]).order_by()} if ids else {}
-    items = [found[pk] for pk in ids[:size] if pk in found]  # one that left the filter in between is skipped
-    return QueuePage(items=items, number=number, size=size, has_next=len(ids) > size)
+    ids_in_order = rows.prefetch_related(None).values_list("pk", flat=True)
+    start_after = decode_position(after, ordering) if after else None
+    end_before = decode_position(before, ordering) if before and not start_after else None
+    if start_after:
+        ids = walk(ids_in_order, start_after, ordering, backwards=False, limit=size + 1)
+        has_next = len(ids) > size
+    elif end_before and number > 1:
+        ids = walk(ids_in_order, end_before, ordering, backwards=True, limit=size + 1)[::-1]
+        if len(ids) <= size:  # rows left the queue meanwhile: fewer than a page before this one
+            ids, number = list(ids_in_order[: size + 1]), 1
+            has_next = len(ids) > size
+        else:
+            ids, has_next = ids[1:], True
+    else:
+        offset = (number - 1) * size
+        ids = list(ids_in_order[offset : offset + size + 1])
+        has_next = len(ids) > size
+    ids = ids[:size]
+    found = {article.pk: article for article in rows.filter(pk__in=ids).order_by()} if ids else {}
+    items = [found[pk] for pk in ids if pk in found]  # one that left the filter in between is skipped
+    return QueuePage(items=items, number=number, size=size, has_next=has_next, ordering=ordering)
+
+
+def encode_position(article: Article, ordering: list[tuple[str, bool]]) -> str:
+    values = [getattr(article, name) for name, _ in ordering]
+    return cursors.pack([value.isoformat() if isinstance(value, dt.datetime) else value for value in values])
+
+
+def decode_position(token: str, ordering: list[tuple[str, bool]]) -> dict | None:
+    """The sort values a queue cursor holds, by field name; None when it is not one for this ordering
+    (a cursor from another sort order, or edited by hand): the page number decides then."""
+    try:
+        values = cursors.unpack(token)
+    except ValueError:
+        return None
+    if len(values) != len(ordering):
+        return None
+    position = {}
+    for (name, _), value in zip(ordering, values):
+        field_type = Article._meta.get_field(name).get_internal_type()
+        if value is None and name in NULLABLE_FIELDS:
+            position[name] = None
+        elif field_type == "DateTimeField" and isinstance(value, str):
+            try:
+                moment = dt.datetime.fromisoformat(value)
+            except ValueError:
+                return None
+            if timezone.is_naive(moment):
+                return None
+            position[name] = moment
+        elif field_type.endswith(("IntegerField", "AutoField")) and type(value) is int:
+            position[name] = value
+        elif field_type in {"CharField", "TextField"} and isinstance(value, str):
+            position[name] = value
+        else:
+            return None
+    return position
 
 
 def neighbours_in_queue(article: Article, params: QueryDict) -> tuple[Article | None, Article | None]:
@@ -161,24 +238,32 @@ def neighbours_in_queue(article: Article, params: QueryDict) -> tuple[Article | 
 
 
 def step(rows: QuerySet[Article], article: Article, ordering: list[tuple[str, bool]], *, backwards: bool):
-    """The first row beyond `article` walking `ordering` (backwards: walking it in reverse).
+    """The first row beyond `article` walking `ordering` (backwards: walking it in reverse)."""
+    position = {name: getattr(article, name) for name, _ in ordering}
+    found = walk(rows, position, ordering, backwards=backwards, limit=1)
+    return found[0] if found else None
+
+
+def walk(rows: QuerySet, position: dict, ordering: list[tuple[str, bool]], *, backwards: bool, limit: int) -> list:
+    """Up to `limit` rows beyond `position` (sort values by field name) walking `ordering`
+    (backwards: walking it in reverse), in walking order.
 
     The walk starts from an index range on the first column (`heat <= 40`), so the database
-    reads a few index entries rather than every row ahead of the article. Missing values of a
+    reads a few index entries rather than every row ahead of the position. Missing values of a
     nullable first column form a block of their own at the end of the queue: one more query
-    crosses into (or out of) that block when the article sits at its edge.
+    crosses into (or out of) that block when the walk reaches its edge.
     """
-    walk = [(name, descending != backwards) for name, descending in ordering]
-    first, descending = walk[0]
-    value = getattr(article, first)
+    walk_order = [(name, descending != backwards) for name, descending in ordering]
+    first, descending = walk_order[0]
+    value = position[first]
     if value is None:
         block = rows.filter(**{f"{first}__isnull": True})
     else:
         block = rows.filter(**{f"{first}__{'lte' if descending else 'gte'}": value})
-    order = block_order(walk, backwards=backwards)
-    found = block.filter(after(article, walk, backwards=backwards)).order_by(*order).first()
-    if found is None and first in NULLABLE_FIELDS and (value is None) == backwards:
-        found = rows.filter(**{f"{first}__isnull": not backwards}).order_by(*order).first()
+    order = block_order(walk_order, backwards=backwards)
+    found = list(block.filter(after(position, walk_order, backwards=backwards)).order_by(*order)[:limit])
+    if len(found) < limit and first in NULLABLE_FIELDS and (value is None) == backwards:
+        found += rows.filter(**{f"{first}__isnull": not backwards}).order_by(*order)[: limit - len(found)]
     return found
 
 
@@ -189,15 +274,15 @@ def block_order(walk: list[tuple[str, bool]], *, backwards: bool) -> list:
     return [F(first).desc() if descending else F(first).asc(), *order_expressions(walk[1:], nulls_first=backwards)]
 
 
-def after(article: Article, walk: list[tuple[str, bool]], *, backwards: bool) -> Q:
-    """Rows strictly beyond `article` in the direction of `walk`, within its block: a lexicographic comparison.
+def after(position: dict, walk: list[tuple[str, bool]], *, backwards: bool) -> Q:
+    """Rows strictly beyond `position` in the direction of `walk`, within its block: a lexicographic comparison.
 
     NULLs sort last in the queue, so they are beyond every value walking forwards and before every value
     walking backwards (the first column never mixes the two inside a block).
     """
     condition, equal_so_far = Q(pk__in=[]), Q()
     for name, descending in walk:
-        value = getattr(article, name)
+        value = position[name]
         if value is None:
             beyond = Q(**{f"{name}__isnull": False}) if backwards else Q(pk__in=[])
             same = Q(**{f"{name}__isnull": True})

@@ -108,7 +108,10 @@ def queue(request):
             params.pop(name)
         return HttpResponseRedirect(request.path + (f"?{params.urlencode()}" if params else ""))
     review_queue = selectors.review_queue(request.GET)
-    page = selectors.queue_page(review_queue.rows, page=request.GET.get("page"), size=request.GET.get("size"))
+    page = selectors.queue_page(
+        review_queue.rows, ordering=review_queue.ordering, page=request.GET.get("page"),
+        size=request.GET.get("size"), after=request.GET.get("after"), before=request.GET.get("before"),
+    )
     context = {
         "filter": review_queue.filterset,
         "form": review_queue.filterset.form,

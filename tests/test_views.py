@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from articles import editorial, selectors
+from articles import cursors, editorial, selectors
 from articles.models import Article, AuditEntry, ImportRun
 from tests.builders import BASE_TIME, make_article, make_provider
 
@@ -181,7 +181,10 @@ def test_pages_past_the_first_without_counting_the_table(editor_client):
     assert titles(second) == ["heat 2", "heat 1"]
     assert titles(third) == ["heat 0"] and not third.context["page"].has_next
     html = second.content.decode()
-    assert 'href="?o=-heat&amp;size=2&amp;page=3"' in html and 'href="?o=-heat&amp;size=2&amp;page=1"' in html
+    last_shown = second.context["page"].items[-1]
+    after = cursors.pack([last_shown.heat, last_shown.pk])
+    assert f'rel="next" href="?o=-heat&amp;size=2&amp;page=3&amp;after={after}"' in html
+    assert 'rel="prev" href="?o=-heat&amp;size=2"' in html
 
 
 def test_a_page_past_the_end_is_empty_and_links_back_to_the_first(editor_client):
