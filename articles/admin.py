@@ -31,6 +31,7 @@ from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime, make_aware
 
 from . import editorial
+from .admin_rendering import FastChangelistWidgets
 from .editorial import EditConflict
 from .models import (
     Article, ArticleImage, ArticleQuerySet, ArticleTopic, AuditEntry, ImportRun, Provider, RelatedArticle, Topic,
@@ -400,7 +401,7 @@ class ArticleChangeList(ChangeList):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(FastChangelistWidgets, admin.ModelAdmin):
     list_display = [
         "thumbnail", "title", "provider", "published_date_time", "status", "quality", "heat",
         "possible_duplicate", "changed_upstream",

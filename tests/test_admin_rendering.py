@@ -1,0 +1,255 @@
+"""The article changelist's widgets printed in Python: the same bytes as Django's templates, and the page still works."""
+
+import re
+from pathlib import Path
+
+import pytest
+from django import forms
+from django.contrib import admin
+from django.forms.renderers import DjangoTemplates, get_default_renderer
+from django.forms.utils import ErrorList
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
+
+from articles.admin import ArticleAdmin
+from articles.admin_rendering import ChangelistFormRenderer
+from articles.models import Article, AuditEntry
+from tests.conftest import make_user
+from tests.test_editorial import make_article
+
+CHANGELIST = reverse("admin:articles_article_changelist")
+NASTY = '"<script>alert(\'x\')</script>&amp;'
+
+
+class TemplatesOnly(DjangoTemplates):
+    """Django's renderer, counting what reaches a template: the fast paths must leave it alone."""
+
+    def __init__(self):
+        self.rendered = []
+
+    def render(self, template_name, context, request=None):
+        self.rendered.append(template_name)
+        return super().render(template_name, context, request)
+
+
+@pytest.fixture
+def fallback():
+    return TemplatesOnly()
+
+
+@pytest.fixture
+def fast(fallback):
+    return ChangelistFormRenderer(fallback=fallback)
+
+
+def both_ways(widget, name, value, attrs, fast, fallback) -> tuple[str, str]:
+    """(fast HTML, template HTML); fails if the fast renderer handed the widget to a template."""
+    printed = widget.render(name, value, attrs, renderer=fast)
+    assert fallback.rendered == [], "the fast renderer fell back to the template"
+    return printed, widget.render(name, value, attrs, renderer=get_default_renderer())
+
+
+# widgets -------------------------------------------------------------------------------------------------
+
+
+INPUT_CASES = {
+    "hidden": (forms.HiddenInput(), "form-0-id", 12, {"id": "id_form-0-id"}),
+    "hidden, escaped": (forms.HiddenInput(), "initial-form-0-status", NASTY, {"id": 'id_"x<'}),
+    "hidden, None": (forms.HiddenInput(), "form-0-seen_version", None, {}),
+    "hidden, empty string": (forms.HiddenInput(), "form-0-seen_version", "", {}),
+    "hidden, safe value kept": (forms.HiddenInput(), "n", mark_safe("<b>&amp;</b>"), {}),
+    "number": (forms.NumberInput({"class": "vIntegerField"}), "form-0-quality", 42, {"id": "id_form-0-quality"}),
+    "number, negative": (forms.NumberInput(), "form-0-heat", -1, {"min": -1, "step": 1}),
+    "number, disabled and readonly": (
+        forms.NumberInput(), "form-0-heat", 7, {"disabled": True, "readonly": True, "required": False},
+    ),
+    "number, float and decimal-like": (forms.NumberInput(), "q", 1.5, {"step": "any", "max": 10.25}),
+    "number, localized": (forms.NumberInput(), "q", 1234567, {"data-x": 1234567}),
+    "text, escaped attribute": (forms.TextInput(), "t", "a & b", {"placeholder": NASTY, "aria-label": mark_safe("<i>")}),
+    "text, lazy attribute": (forms.TextInput(), "t", "x", {"title": gettext_lazy("Select all")}),
+    "checkbox, checked": (forms.CheckboxInput(), "_selected_action", True, {"class": "action-select"}),
+    "checkbox, unchecked": (forms.CheckboxInput(), "_selected_action", False, {"aria-label": "Select <b>"}),
+    "email": (forms.EmailInput(), "e", "a@example.com", {}),
+    "url": (forms.URLInput(), "u", "https://example.com/?a=1&b=2", {}),
+}
+
+
+@pytest.mark.parametrize("case", INPUT_CASES)
+def test_inputs_print_what_the_templates_print(case, fast, fallback):
+    widget, name, value, attrs = INPUT_CASES[case]
+    printed, templated = both_ways(widget, name, value, attrs, fast, fallback)
+    assert printed == templated
+
+
+def test_localized_numbers_print_what_the_templates_print(fast, fallback, settings):
+    settings.USE_THOUSAND_SEPARATOR = True
+    widget = forms.NumberInput()
+    widget.is_localized = True
+    printed, templated = both_ways(widget, "q", 1234567, {"data-x": 1234567, "max": 2.5}, fast, fallback)
+    assert printed == templated
+    assert 'data-x="1234567"' in printed  # attrs go through stringformat, not localize
+
+
+STATUS_CHOICES = [("awaiting", "Awaiting review"), ("published", "Published"), ("rejected", "Rejected")]
+SELECT_CASES = {
+    "a selected option": (STATUS_CHOICES, "published", {"id": "id_form-0-status"}),
+    "no value": (STATUS_CHOICES, None, {}),
+    "a value that is no option": (STATUS_CHOICES, "gone", {}),
+    "disabled": (STATUS_CHOICES, "awaiting", {"disabled": True}),
+    "escaped label and value": ([(NASTY, NASTY), ("<b>", "a & b")], NASTY, {"data-x": NASTY}),
+    "a safe label is kept": ([("x", mark_safe("<em>x</em>"))], "x", {}),
+    "lazy labels": ([("a", gettext_lazy("Yes")), ("b", gettext_lazy("No"))], "b", {}),
+    "integer values, blank choice": ([("", "---------"), (1, "one"), (2, "two")], 2, {}),
+    "groups": ([("Live", [("a", "A"), ("b", "B")]), ("Gone <x>", [("c", "C")]), ("d", "D")], "c", {}),
+    "no choices": ([], None, {}),
+}
+
+
+@pytest.mark.parametrize("case", SELECT_CASES)
+def test_selects_print_what_the_templates_print(case, fast, fallback):
+    choices, value, attrs = SELECT_CASES[case]
+    printed, templated = both_ways(forms.Select(choices=choices), "form-0-status", value, attrs, fast, fallback)
+    assert printed == templated
+
+
+def test_a_select_with_an_escaped_option_is_really_escaped(fast, fallback):
+    printed, _ = both_ways(forms.Select(choices=[(NASTY, NASTY)]), "s", NASTY, {}, fast, fallback)
+    assert "<script>" not in printed
+    assert '<option value="&quot;&lt;script&gt;' in printed and " selected>&quot;&lt;script&gt;" in printed
+
+
+def test_an_empty_error_list_prints_nothing_and_errors_go_to_the_template(fast, fallback):
+    assert str(ErrorList(renderer=fast)) == ""
+    assert fallback.rendered == []
+
+    printed = str(ErrorList(["Enter a whole number <1>."], renderer=fast))
+    assert printed == str(ErrorList(["Enter a whole number <1>."]))
+    assert "&lt;1&gt;" in printed
+    assert fallback.rendered == ["django/forms/errors/list/default.html"]
+
+
+def test_widgets_it_does_not_know_go_to_their_templates(fast, fallback):
+    textarea = forms.Textarea()
+    assert textarea.render("excerpt", "<p>", renderer=fast) == textarea.render("excerpt", "<p>")
+    assert fallback.rendered == ["django/forms/widgets/textarea.html"]
+
+
+def test_a_context_the_template_would_read_differently_goes_to_the_template(fast, fallback):
+    widget = forms.TextInput(attrs={"data-x": lambda: "called"})  # a template calls what it can call
+
+    printed = widget.render("t", "v", renderer=fast)
+
+    assert printed == widget.render("t", "v") and 'data-x="called"' in printed
+    assert fallback.rendered == ["django/forms/widgets/text.html"]
+
+
+def test_an_overridden_widget_template_is_used_not_the_fast_path(tmp_path):
+    override = tmp_path / "django" / "forms" / "widgets" / "input.html"
+    override.parent.mkdir(parents=True)
+    override.write_text('<input class="ours" name="{{ widget.name }}">')
+
+    class Overridden(DjangoTemplates):
+        @property
+        def engine(self):
+            return self.backend({"APP_DIRS": False, "DIRS": [tmp_path, Path(forms.__file__).parent / "templates"],
+                                 "NAME": "overridden", "OPTIONS": {}})
+
+    renderer = ChangelistFormRenderer(fallback=Overridden())
+    assert forms.NumberInput().render("q", 1, renderer=renderer) == '<input class="ours" name="q">'
+    assert "django/forms/widgets/select.html" in renderer.fast_paths()  # select.html does not include input.html
+
+
+# the admin ------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def staff_editor(db):
+    return make_user("desk", "Editors", is_staff=True)
+
+
+@pytest.fixture
+def staff_scorer(db):
+    """Staff who may score but not publish: the status column is disabled."""
+    user = make_user("scorer", None, is_staff=True)
+    from django.contrib.auth.models import Permission
+
+    user.user_permissions.add(*Permission.objects.filter(codename__in=["view_article", "change_article"]))
+    return user
+
+
+def without_csrf(html: bytes) -> bytes:
+    return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", html)
+
+
+def test_the_action_checkbox_is_djangos(db):
+    article = make_article(title=NASTY)
+    model_admin = admin.site._registry[Article]
+    assert isinstance(model_admin, ArticleAdmin)
+    assert model_admin.action_checkbox(article) == admin.ModelAdmin.action_checkbox(model_admin, article)
+    assert "&lt;script&gt;" in model_admin.action_checkbox(article)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("user_fixture", ["staff_editor", "staff_scorer"])
+@pytest.mark.parametrize("query", ["", "?status__exact=awaiting", "?o=-5", "?q=Cup"])
+def test_the_changelist_is_byte_for_byte_what_the_templates_print(client, request, monkeypatch, user_fixture, query):
+    make_article(title=NASTY, quality=3, heat=-1)
+    make_article(title="Cup final", status=Article.Status.PUBLISHED)
+    make_article(title="Rejected <b>", status=Article.Status.REJECTED)
+    client.force_login(request.getfixturevalue(user_fixture))
+
+    fast = client.get(CHANGELIST + query)
+    monkeypatch.setattr(ArticleAdmin, "changelist_renderer", get_default_renderer())
+    monkeypatch.setattr(ArticleAdmin, "action_checkbox", admin.ModelAdmin.action_checkbox)
+    templated = client.get(CHANGELIST + query)
+
+    assert fast.status_code == templated.status_code == 200
+    assert without_csrf(fast.content) == without_csrf(templated.content)
+    assert b'name="form-0-quality"' in fast.content
+    assert (b" disabled" in fast.content) == (user_fixture == "staff_scorer")
+
+
+def editable_row_data(articles, **overrides) -> dict:
+    data = {
+        "form-TOTAL_FORMS": str(len(articles)), "form-INITIAL_FORMS": str(len(articles)),
+        "form-MIN_NUM_FORMS": "0", "form-MAX_NUM_FORMS": "1000", "_save": "Save",
+    }
+    for i, article in enumerate(articles):
+        data.update({f"form-{i}-id": str(article.pk), f"form-{i}-seen_version": str(article.version)})
+        for name in ("status", "quality", "heat"):
+            data[f"form-{i}-{name}"] = data[f"initial-form-{i}-{name}"] = str(getattr(article, name))
+    data.update(overrides)
+    return data
+
+
+@pytest.mark.django_db
+def test_the_changelist_renders_and_saves_a_list_editable_change(client, staff_editor):
+    article = make_article(quality=10)
+    client.force_login(staff_editor)
+    page = client.get(CHANGELIST).content.decode()
+    assert 'name="form-0-quality" value="10"' in page and 'name="initial-form-0-quality" value="10"' in page
+
+    response = client.post(CHANGELIST, editable_row_data([article], **{"form-0-quality": "77"}))
+
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert (article.quality, article.version) == (77, 2)
+    assert AuditEntry.objects.filter(article=article, field="quality", new_value=77, user=staff_editor).exists()
+
+
+@pytest.mark.django_db
+def test_a_rejected_save_shows_its_errors_as_the_templates_do(client, staff_editor, monkeypatch):
+    article = make_article(quality=10)
+    client.force_login(staff_editor)
+    data = editable_row_data([article], **{"form-0-quality": "many <b>"})
+
+    fast = client.post(CHANGELIST, data)
+    monkeypatch.setattr(ArticleAdmin, "changelist_renderer", get_default_renderer())
+    monkeypatch.setattr(ArticleAdmin, "action_checkbox", admin.ModelAdmin.action_checkbox)
+    templated = client.post(CHANGELIST, data)
+
+    assert fast.status_code == 200
+    assert b'<ul class="errorlist"' in fast.content and b'value="many &lt;b&gt;"' in fast.content
+    assert without_csrf(fast.content) == without_csrf(templated.content)
+    assert Article.objects.get(pk=article.pk).quality == 10
