@@ -120,14 +120,14 @@ class Article(models.Model):
         ordering = ["-published_date_time", "-id"]
         permissions = [("publish_article", "Can publish, unpublish and reject articles")]
         indexes = [
-            models.Index(fields=["status", "-heat"], name="article_status_heat"),
-            models.Index(fields=["status", "-quality"], name="article_status_quality"),
+            models.Index(fields=["status", "-heat", "-id"], name="article_status_heat_id"),
+            models.Index(fields=["status", "-quality", "-id"], name="article_status_quality_id"),
             models.Index(fields=["status", "-published_date_time", "-id"], name="article_status_published_id"),
-            models.Index(fields=["status", "-imported_at"], name="article_status_imported"),
-            models.Index(fields=["-heat"], name="article_heat"),
-            models.Index(fields=["-quality"], name="article_quality"),
+            models.Index(fields=["status", "-imported_at", "-id"], name="article_status_imported_id"),
+            models.Index(fields=["-heat", "-id"], name="article_heat_id"),
+            models.Index(fields=["-quality", "-id"], name="article_quality_id"),
             models.Index(fields=["-published_date_time", "-id"], name="article_published_id"),
-            models.Index(fields=["-imported_at"], name="article_imported"),
+            models.Index(fields=["-imported_at", "-id"], name="article_imported_id"),
             models.Index(fields=["provider", "-published_date_time", "-id"], name="article_provider_published_id"),
             models.Index(fields=["type"], name="article_type"),
             models.Index(fields=["category"], name="article_category"),
