@@ -12,6 +12,9 @@ queries each request ran. A stock `ModelAdmin` (defaults only, the same
 list_display as ours) is registered on a separate AdminSite, here and not in
 the product, so the queue can be compared with what Django gives for free (with our page size, so both
 lists show as many rows).
+Deep queue pages are measured both ways an editor reaches them: `page=500` typed
+in (an OFFSET) and "by Next links" (the URL the pager's Next link gives on that
+page, a keyset cursor; the last page when the list has fewer than 500).
 Pages whose URL does not exist yet are listed as skipped.
 """
 
@@ -204,6 +207,25 @@ def api_deep_url(client, pages: int) -> str | None:
     return url
 
 
+def walked_url(query: str, deep: int) -> tuple[int, str] | None:
+    """The URL the queue's Next link leads to on page `deep` (or on its last page, if it has fewer), as
+    walking page by page reaches it: page number plus the cursor of the previous page's last row."""
+    from django.http import QueryDict
+
+    from articles import selectors
+
+    params = QueryDict(query)
+    queue = selectors.review_queue(params)
+    size = selectors.DEFAULT_PAGE_SIZE
+    last_page = max(1, (queue.rows.count() + size - 1) // size)
+    page = min(deep, last_page)
+    if page < 2:
+        return None
+    previous_last = queue.rows[(page - 1) * size - 1]
+    token = selectors.encode_position(previous_last, queue.ordering)
+    return page, f"/articles/?{query}{'&' if query else ''}page={page}&after={token}"
+
+
 def review_urls(limit: int = 5) -> list[str]:
     """A few articles an editor would open: reviewed ones that changed upstream, duplicates, plain ones."""
     from articles.models import Article
@@ -219,14 +241,25 @@ def pages(client, arguments, stock_changelist: str) -> list[tuple[str, str]]:
     q = arguments.search
     filtered = "status=awaiting&category=news&o=-heat"
     admin_filter = admin_filter_query()
+    walked = {name: walked_url(query, deep) for name, query in (("", ""), ("q", f"q={q}"), ("2", filtered))}
+
+    def by_next_links(label: str, key: str) -> list[tuple[str, str]]:
+        if walked[key] is None:
+            return []
+        page, url = walked[key]
+        return [(f"{label}, page {page} by Next links", url)]
+
     listed = [
         ("dashboard", "/"),
         ("queue", "/articles/"),
         (f"queue page {deep}", f"/articles/?page={deep}"),
+        *by_next_links("queue", ""),
         (f"queue q={q}", f"/articles/?q={q}"),
         (f"queue q={q} page {deep}", f"/articles/?q={q}&page={deep}"),
+        *by_next_links(f"queue q={q}", "q"),
         ("queue 2 filters, o=-heat", f"/articles/?{filtered}"),
         (f"queue 2 filters, o=-heat, page {deep}", f"/articles/?{filtered}&page={deep}"),
+        *by_next_links("queue 2 filters, o=-heat", "2"),
         ("review page", "REVIEW"),
         ("admin changelist", "/admin/articles/article/"),
         (f"admin changelist {admin_filter or '(no admin yet)'}", f"/admin/articles/article/?{admin_filter or ''}"),
