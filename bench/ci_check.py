@@ -58,13 +58,16 @@ def fresh_database(workdir: Path):
 
 
 def variants(stock_changelist: str) -> list[tuple[str, list[str]]]:
-    """Each page with URLs that must cost the same queries. REVIEW_* are filled in with real articles."""
+    """Each page with URLs that must cost the same queries. REVIEW_* are filled in with real articles;
+    WALK:<query>:<page> is the queue page the pager's Next links lead to (a cursor, not an offset)."""
     filtered = "status=awaiting&category=news&o=-heat"
     return [
         ("dashboard", ["/", "/"]),
-        ("queue", ["/articles/", "/articles/?page=20", "/articles/?size=200", "/articles/?size=25&page=7"]),
-        ("queue search", ["/articles/?q=harbor", "/articles/?q=harbor&page=5", "/articles/?q=council&size=200"]),
-        ("queue 2 filters o=-heat", [f"/articles/?{filtered}", f"/articles/?{filtered}&page=3&size=100"]),
+        ("queue", ["/articles/", "/articles/?page=20", "WALK::20", "/articles/?size=200", "/articles/?size=25&page=7"]),
+        ("queue search", ["/articles/?q=harbor", "/articles/?q=harbor&page=5", "WALK:q=harbor:5",
+                          "/articles/?q=council&size=200"]),
+        ("queue 2 filters o=-heat", [f"/articles/?{filtered}", f"/articles/?{filtered}&page=3&size=100",
+                                     f"WALK:{filtered}:3"]),
         ("review page", ["REVIEW_PLAIN", "REVIEW_LINKED"]),
         ("admin changelist", ["/admin/articles/article/", "/admin/articles/article/?p=20"]),
         ("admin changelist filtered", ["/admin/articles/article/?status__exact=awaiting",
@@ -88,6 +91,12 @@ def review_pair() -> tuple[str, str]:
     ).order_by("children", "pk").values_list("pk", flat=True)
     plain, linked = ranked.first(), ranked.reverse().first()
     return f"/articles/{plain}/", f"/articles/{linked}/"
+
+
+def walked(spec: str) -> str | None:
+    _, query, page = spec.split(":")
+    found = pages.walked_url(query, int(page))
+    return found[1] if found else None
 
 
 def count_queries(client, url: str) -> tuple[int, int]:
@@ -132,8 +141,9 @@ def check(arguments, workdir: Path, database: str, started: float) -> int:
     failures = []
     for name, urls in variants(stock_changelist):
         urls = [{"REVIEW_PLAIN": plain, "REVIEW_LINKED": linked, "API_DEEP": api_deep}.get(url, url) for url in urls]
+        urls = [walked(url) if url and url.startswith("WALK:") else url for url in urls]
         if None in urls:
-            print(f"{name:<28} skipped: no deep API page")
+            print(f"{name:<28} skipped: no deep API or queue page")
             continue
         if not pages.url_exists(urls[0]) or (name.startswith("admin") and Article not in admin.site._registry):
             print(f"{name:<28} skipped: no such page yet")
