@@ -160,3 +160,35 @@ def test_viewer_finds_no_edit_controls(page, newsroom, artifacts):
 
     article.refresh_from_db()
     assert article.status == Article.Status.AWAITING_REVIEW and not AuditEntry.objects.exists()
+
+
+def test_editor_pages_through_the_queue_and_an_action_keeps_the_page(page, newsroom):
+    from articles import selectors
+
+    make_user("editor", "Editors")
+    in_order = [article.title for article in selectors.review_queue({}).rows]
+    log_in(page, "editor")
+    page.goto("/articles/?size=4")
+    titles = page.locator("tr[data-row] a[data-row-link]")
+    expect(titles).to_have_text(in_order[:4])
+
+    page.get_by_role("link", name="Next →").click()
+    expect(page).to_have_url(re.compile(r"\?size=4&page=2&after=[\w-]+$"))
+    expect(page.get_by_text("Items 5–8")).to_be_visible()
+    expect(titles).to_have_text(in_order[4:8])
+
+    # Publish the first row of page 2: back on the same page, the published row still listed (no status filter).
+    page.get_by_label(f"Select “{in_order[4]}”").check()
+    page.get_by_role("button", name="Publish", exact=True).click()
+    expect(page.get_by_role("status").filter(has_text="Published 1 article.")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"page=2&after="))
+    expect(titles).to_have_text(in_order[4:8])
+
+    page.get_by_role("link", name="Next →").click()
+    expect(titles).to_have_text(in_order[8:])
+    expect(page.get_by_text("Next →")).to_have_attribute("aria-disabled", "true")
+    page.get_by_role("link", name="← Previous").click()
+    expect(titles).to_have_text(in_order[4:8])
+    page.get_by_role("link", name="← Previous").click()
+    expect(page).to_have_url(re.compile(r"/articles/\?size=4$"))
+    expect(titles).to_have_text(in_order[:4])
