@@ -31,7 +31,7 @@ from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime, make_aware
 
 from . import editorial
-from .admin_rendering import FastChangelistWidgets
+from .admin_rendering import CHANGELIST_RENDERER, FastChangelistWidgets
 from .editorial import EditConflict
 from .models import (
     Article, ArticleImage, ArticleQuerySet, ArticleTopic, AuditEntry, ImportRun, Provider, RelatedArticle, Topic,
@@ -219,7 +219,9 @@ class AutocompleteFilter(admin.SimpleListFilter):
 
     def widget(self):
         attrs = {"id": f"filter_{self.parameter_name}"}
-        return self.choice_field.widget.render(self.parameter_name, self.value(), attrs=attrs)
+        return self.choice_field.widget.render(
+            self.parameter_name, self.value(), attrs=attrs, renderer=CHANGELIST_RENDERER
+        )
 
     def queryset(self, request, queryset):
         value = self.value()

@@ -1,4 +1,4 @@
-"""The article changelist's widgets printed in Python: the same bytes as Django's templates, and the page still works."""
+"""The article changelist's shortcuts (admin_rendering): the same bytes as Django prints, and the page still works."""
 
 import re
 from pathlib import Path
@@ -6,12 +6,14 @@ from pathlib import Path
 import pytest
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.templatetags import admin_list
 from django.forms.renderers import DjangoTemplates, get_default_renderer
 from django.forms.utils import ErrorList
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
+from articles import admin_rendering
 from articles.admin import ArticleAdmin
 from articles.admin_rendering import ChangelistFormRenderer
 from articles.models import Article, AuditEntry
@@ -66,7 +68,9 @@ INPUT_CASES = {
     ),
     "number, float and decimal-like": (forms.NumberInput(), "q", 1.5, {"step": "any", "max": 10.25}),
     "number, localized": (forms.NumberInput(), "q", 1234567, {"data-x": 1234567}),
-    "text, escaped attribute": (forms.TextInput(), "t", "a & b", {"placeholder": NASTY, "aria-label": mark_safe("<i>")}),
+    "text, escaped attribute": (
+        forms.TextInput(), "t", "a & b", {"placeholder": NASTY, "aria-label": mark_safe("<i>")},
+    ),
     "text, lazy attribute": (forms.TextInput(), "t", "x", {"title": gettext_lazy("Select all")}),
     "checkbox, checked": (forms.CheckboxInput(), "_selected_action", True, {"class": "action-select"}),
     "checkbox, unchecked": (forms.CheckboxInput(), "_selected_action", False, {"aria-label": "Select <b>"}),
@@ -178,8 +182,25 @@ def staff_scorer(db):
     return user
 
 
+@pytest.fixture
+def staff_viewer(db):
+    return make_user("reader", "Viewers", is_staff=True)
+
+
 def without_csrf(html: bytes) -> bytes:
     return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", html)
+
+
+@pytest.fixture
+def djangos_own(monkeypatch):
+    """Call it to switch every shortcut off: templates for every widget, Django's checkbox and rows."""
+
+    def switch_off():
+        monkeypatch.setattr(ChangelistFormRenderer, "fast_paths", lambda self: {})
+        monkeypatch.setattr(ArticleAdmin, "action_checkbox", admin.ModelAdmin.action_checkbox)
+        monkeypatch.setattr(admin_rendering, "results", admin_list.results)
+
+    return switch_off
 
 
 def test_the_action_checkbox_is_djangos(db):
@@ -191,23 +212,170 @@ def test_the_action_checkbox_is_djangos(db):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("user_fixture", ["staff_editor", "staff_scorer"])
-@pytest.mark.parametrize("query", ["", "?status__exact=awaiting", "?o=-5", "?q=Cup"])
-def test_the_changelist_is_byte_for_byte_what_the_templates_print(client, request, monkeypatch, user_fixture, query):
+@pytest.mark.parametrize("user_fixture", ["staff_editor", "staff_scorer", "staff_viewer"])
+@pytest.mark.parametrize("query", ["", "?status__exact=awaiting", "?o=-5", "?q=%22%3Cscript", "?_popup=1"])
+def test_the_changelist_is_byte_for_byte_what_django_prints(client, request, djangos_own, user_fixture, query):
     make_article(title=NASTY, quality=3, heat=-1)
-    make_article(title="Cup final", status=Article.Status.PUBLISHED)
+    make_article(title='Cup final "<script>', status=Article.Status.PUBLISHED)
     make_article(title="Rejected <b>", status=Article.Status.REJECTED)
     client.force_login(request.getfixturevalue(user_fixture))
 
     fast = client.get(CHANGELIST + query)
-    monkeypatch.setattr(ArticleAdmin, "changelist_renderer", get_default_renderer())
-    monkeypatch.setattr(ArticleAdmin, "action_checkbox", admin.ModelAdmin.action_checkbox)
+    djangos_own()
     templated = client.get(CHANGELIST + query)
 
     assert fast.status_code == templated.status_code == 200
     assert without_csrf(fast.content) == without_csrf(templated.content)
-    assert b'name="form-0-quality"' in fast.content
-    assert (b" disabled" in fast.content) == (user_fixture == "staff_scorer")
+    editable = user_fixture != "staff_viewer" and "_popup" not in query
+    assert (b'name="form-0-quality"' in fast.content) == editable
+    assert (b'name="form-0-status" disabled' in fast.content) == (editable and user_fixture == "staff_scorer")
+
+
+# rows ------------------------------------------------------------------------------------------------------
+
+
+def headline(article):
+    return article.title.upper()
+
+
+class EveryKindOfColumn(admin.ModelAdmin):
+    """A column of each kind items_for_result tells apart, with values that need escaping or are empty."""
+
+    list_display = [
+        "title", headline, "provider", "published_date_time", "status", "quality", "is_possible_duplicate", "id",
+        "flagged", "scored", "missing", "blank", "dated", "gone", "__str__", "url", "get_absolute_url",
+        "provider__name",
+    ]
+    list_display_links = ["provider"]
+
+    @admin.display(boolean=True)
+    def flagged(self, article):
+        return article.quality > 10 if article.heat >= 0 else None
+
+    @admin.display(boolean=True)
+    def scored(self, article):
+        return 1 if article.quality > 10 else 0  # Django's icon says yes or no, its alt text "1" or "0"
+
+    def missing(self, article):
+        return None
+
+    missing.empty_value_display = "(none)"
+
+    def blank(self, article):
+        return "   "
+
+    def dated(self, article):
+        return article.published_date_time.date()
+
+    def gone(self, article):
+        raise Article.DoesNotExist
+
+
+class Editable(admin.ModelAdmin):
+    list_display = ["title", "status", "quality", "heat", "is_possible_duplicate"]
+    list_editable = ["status", "quality", "heat"]
+
+
+@pytest.fixture
+def listed_articles(db):
+    from tests.builders import make_provider
+
+    provider = make_provider("news.example", name='Provider "<b>"')
+    return [
+        make_article(title=NASTY, provider=provider, quality=3, heat=-1, is_possible_duplicate=True),
+        make_article(title="   ", quality=30, heat=5, web_url="https://news.example/?a=1&b=<2>"),
+        make_article(title="Plain", status=Article.Status.PUBLISHED),
+    ]
+
+
+def changelist(model_admin_class, user, query: str = ""):
+    from django.test import RequestFactory
+
+    model_admin = model_admin_class(Article, admin.AdminSite(name="rows"))
+    request = RequestFactory().get(CHANGELIST + query)
+    request.user = user
+    request.resolver_match = resolve(CHANGELIST)  # the list's filters are kept in its links
+    cl = model_admin.get_changelist_instance(request)
+    cl.formset = None  # as changelist_view sets it
+    if model_admin.list_editable:
+        cl.formset = model_admin.get_changelist_formset(request)(queryset=cl.result_list)
+    return cl
+
+
+def both_row_kinds(cl) -> tuple[list, list]:
+    ours = [(row.form, list(row)) for row in admin_rendering.results(cl)]
+    djangos = [(row.form, list(row)) for row in admin_list.results(cl)]
+    assert len(ours) == len(cl.result_list) > 0
+    return ours, djangos
+
+
+@pytest.mark.parametrize("query", ["", "?status__exact=awaiting&o=2", "?q=0123456789", "?q=%22%3Cscript%3E"])
+def test_rows_are_the_cells_django_makes(listed_articles, staff_editor, query):
+    cl = changelist(EveryKindOfColumn, staff_editor, query)
+    if not cl.result_list:
+        make_article(title="0123456789 and more")  # the link's placeholder in the query itself
+        cl = changelist(EveryKindOfColumn, staff_editor, query)
+    ours, djangos = both_row_kinds(cl)
+    assert ours == djangos
+    if query:
+        assert "_changelist_filters=" in "".join(ours[0][1])
+
+
+def test_rows_without_links_and_with_the_first_column_linked(listed_articles, staff_editor):
+    for links in (None, []):
+        cl = changelist(EveryKindOfColumn, staff_editor)
+        cl.list_display_links = links
+        ours, djangos = both_row_kinds(cl)
+        assert ours == djangos
+
+
+def test_editable_rows_are_the_cells_django_makes(listed_articles, staff_editor):
+    ours, djangos = both_row_kinds(changelist(Editable, staff_editor, "?status__exact=awaiting"))
+    assert ours == djangos
+    assert 'name="form-0-quality"' in "".join(ours[0][1])
+
+
+def test_links_to_keys_that_need_quoting(listed_articles, staff_editor):
+    Article.objects.filter(pk=listed_articles[0].pk).update(source_key="a/b c_d?")
+    cl = changelist(EveryKindOfColumn, staff_editor, "?status__exact=awaiting")
+    cl.pk_attname = "source_key"  # a key that is no integer
+
+    ours, djangos = both_row_kinds(cl)
+
+    assert ours == djangos
+    assert "/a_2Fb%20c_5Fd_3F/change/" in "".join(cell for _, cells in ours for cell in cells)
+
+
+def test_a_form_field_in_a_link_column_stays_a_link(listed_articles, staff_editor):
+    class TitleInForm(Editable):
+        list_display_links = ["title"]
+
+        def get_changelist_form(self, request, **kwargs):
+            return type("WithTitle", (forms.ModelForm,), {"title": forms.CharField()})
+
+    ours, djangos = both_row_kinds(changelist(TitleInForm, staff_editor))
+
+    assert ours == djangos
+    assert '<th class="field-title"><a href=' in "".join(ours[0][1])
+
+
+def test_a_changelist_that_makes_its_own_links_keeps_them(listed_articles, staff_editor):
+    from django.contrib.admin.views.main import ChangeList
+    from django.urls import NoReverseMatch
+
+    class OwnLinks(ChangeList):
+        def url_for_result(self, result):
+            if result.title == "Plain":
+                raise NoReverseMatch("no page for this one")
+            return f"/elsewhere/{result.pk}/?x=<y>"
+
+    class OwnLinksAdmin(EveryKindOfColumn):
+        def get_changelist(self, request, **kwargs):
+            return OwnLinks
+
+    ours, djangos = both_row_kinds(changelist(OwnLinksAdmin, staff_editor))
+    assert ours == djangos
+    assert "/elsewhere/" in "".join(ours[0][1])
 
 
 def editable_row_data(articles, **overrides) -> dict:
@@ -239,14 +407,13 @@ def test_the_changelist_renders_and_saves_a_list_editable_change(client, staff_e
 
 
 @pytest.mark.django_db
-def test_a_rejected_save_shows_its_errors_as_the_templates_do(client, staff_editor, monkeypatch):
+def test_a_rejected_save_shows_its_errors_as_django_does(client, staff_editor, djangos_own):
     article = make_article(quality=10)
     client.force_login(staff_editor)
     data = editable_row_data([article], **{"form-0-quality": "many <b>"})
 
     fast = client.post(CHANGELIST, data)
-    monkeypatch.setattr(ArticleAdmin, "changelist_renderer", get_default_renderer())
-    monkeypatch.setattr(ArticleAdmin, "action_checkbox", admin.ModelAdmin.action_checkbox)
+    djangos_own()
     templated = client.post(CHANGELIST, data)
 
     assert fast.status_code == 200
