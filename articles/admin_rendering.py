@@ -35,7 +35,7 @@ from django.forms.renderers import BaseRenderer, get_default_renderer
 from django.urls import NoReverseMatch, reverse
 from django.utils.formats import localize
 from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import SafeData, mark_safe
+from django.utils.safestring import SafeData, SafeString, mark_safe
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
 
@@ -52,8 +52,10 @@ INPUT_KINDS = ("input", "hidden", "number", "text", "checkbox", "email", "url", 
 
 def render_value_in_context(value) -> str:
     """What `{{ value }}` prints: django.template.base.render_value_in_context with a form renderer's context."""
-    if type(value) is str:  # the common case, shortened: localize() keeps a str, escape() is html.escape
+    if type(value) is str:  # the common cases, shortened: localize() keeps a str, escape() is html.escape
         return html.escape(value)
+    if type(value) is SafeString:
+        return value
     value = localize(template_localtime(value))
     if not issubclass(type(value), str):
         value = str(value)
@@ -64,7 +66,7 @@ def render_stringformat(value) -> str:
     """What `{{ value|stringformat:'s' }}` prints (the filter keeps a safe value safe)."""
     if type(value) is str:
         return html.escape(value)
-    if type(value) is int:
+    if type(value) is int or type(value) is SafeString:
         return str(value)
     if isinstance(value, tuple):
         text = str(value)
@@ -78,12 +80,13 @@ def render_stringformat(value) -> str:
 
 def render_attrs(attrs: dict) -> str:
     """django/forms/widgets/attrs.html."""
-    return "".join(
-        f" {render_value_in_context(name)}" if value is True
-        else f' {render_value_in_context(name)}="{render_stringformat(value)}"'
-        for name, value in attrs.items()
-        if value is not False
-    )
+    printed = ""
+    for name, value in attrs.items():
+        if value is True:
+            printed += f" {render_value_in_context(name)}"
+        elif value is not False:
+            printed += f' {render_value_in_context(name)}="{render_stringformat(value)}"'
+    return printed
 
 
 def render_input(widget: dict) -> str:
@@ -119,10 +122,17 @@ def is_plain(widget) -> bool:
     attribute (`attrs.items` would find an attribute named "items"); such
     contexts, never built by Django's own widgets, are left to the template.
     """
-    if not isinstance(widget, dict) or not isinstance(widget.get("attrs"), dict) or "items" in widget["attrs"]:
+    if not isinstance(widget, dict):
         return False
-    values = [widget.get("type"), widget.get("name"), widget.get("value"), *widget["attrs"], *widget["attrs"].values()]
-    return not any(callable(value) for value in values)
+    attrs = widget.get("attrs")
+    if not isinstance(attrs, dict) or "items" in attrs:
+        return False
+    if callable(widget.get("type")) or callable(widget.get("name")) or callable(widget.get("value")):
+        return False
+    for name, value in attrs.items():
+        if callable(name) or callable(value):
+            return False
+    return True
 
 
 def fast_input(context: dict) -> str | None:
