@@ -327,6 +327,17 @@ def test_rows_are_the_cells_django_makes(listed_articles, staff_editor, query):
         assert "_changelist_filters=" in "".join(ours[0][1])
 
 
+def test_the_list_context_is_djangos(listed_articles, staff_editor):
+    cl = changelist(Editable, staff_editor, "?o=-3.2")
+    ours, djangos = admin_rendering.result_list(cl), admin_list.result_list(cl)
+
+    def comparable(context):
+        return {**context, "results": [(row.form, list(row)) for row in context["results"]]}
+
+    assert comparable(ours) == comparable(djangos)
+    assert ours["num_sorted_fields"] == 2
+
+
 def test_rows_without_links_and_with_the_first_column_linked(listed_articles, staff_editor):
     for links in (None, []):
         cl = changelist(EveryKindOfColumn, staff_editor)
