@@ -15,7 +15,7 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -56,31 +56,50 @@ IMPORT_ERRORS_SHOWN = 500
 class LargeTablePaginator(Paginator):
     """Pages through a large table without reading the rows it skips.
 
-    The count: exact for a filtered list, the planner's estimate for a whole
-    table on PostgreSQL (COUNT(*) reads every row; pg_class.reltuples is kept
-    up to date by autovacuum and is close enough for page links). A page:
-    its ids first, from the index alone, then only those rows ("deferred
-    join"); a plain OFFSET fetches every skipped row from the table.
+    The count, on PostgreSQL: the planner's estimate when it says 10,000 rows
+    or more, for the whole table (pg_class.reltuples, kept up to date by
+    autovacuum) and for a filtered list (its plan's row estimate, unless
+    `estimate_filtered` is off: a text search's estimate is a guess); COUNT(*)
+    reads every matching row, 45 ms for one status at 1,000,000 articles. The
+    list then says "about N". Below that, and on SQLite, the count is exact.
+    A page: its ids first, from the index alone, then only those rows
+    ("deferred join"); a plain OFFSET fetches every skipped row from the table.
     """
 
     EXACT_BELOW = 10_000
     estimated = False
+    estimate_filtered = True
 
     @cached_property
     def count(self) -> int:
         queryset = self.object_list
-        connection = connections[queryset.db]
-        if connection.vendor == "postgresql" and not queryset.query.where:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(%s)",
-                    [queryset.model._meta.db_table],
-                )
-                row = cursor.fetchone()
-            if row and row[0] >= self.EXACT_BELOW:
+        if connections[queryset.db].vendor == "postgresql":
+            if not queryset.query.where:
+                estimate = self.table_estimate(queryset)
+            else:
+                estimate = self.plan_estimate(queryset) if self.estimate_filtered else None
+            if estimate is not None and estimate >= self.EXACT_BELOW:
                 self.estimated = True
-                return row[0]
+                return estimate
         return super().count
+
+    @staticmethod
+    def table_estimate(queryset) -> int | None:
+        with connections[queryset.db].cursor() as cursor:
+            cursor.execute(
+                "SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(%s)", [queryset.model._meta.db_table]
+            )
+            row = cursor.fetchone()
+        return row[0] if row else None
+
+    @staticmethod
+    def plan_estimate(queryset) -> int | None:
+        sql, params = queryset.order_by().query.sql_with_params()
+        with connections[queryset.db].cursor() as cursor:
+            cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+            plan = cursor.fetchone()[0]
+        plan = json.loads(plan) if isinstance(plan, str) else plan
+        return int(plan[0]["Plan"]["Plan Rows"])
 
     def page(self, number):
         number = self.validate_number(number)
@@ -90,6 +109,18 @@ class LargeTablePaginator(Paginator):
             top = self.count
         ids = list(self.object_list.prefetch_related(None).values_list("pk", flat=True)[bottom:top])
         return self._get_page(self.object_list.filter(pk__in=ids), number, self)
+
+
+class LargeTableAdmin:
+    """A ModelAdmin mixin: LargeTablePaginator, told whether the list is a text search."""
+
+    paginator = LargeTablePaginator
+
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        paginator = super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)
+        paginator.estimate_filtered = not request.GET.get(SEARCH_VAR)
+        return paginator
 
 
 class DrillDownQuerySet(ArticleQuerySet):
@@ -403,7 +434,7 @@ class ArticleChangeList(ChangeList):
 
 
 @admin.register(Article)
-class ArticleAdmin(FastChangelistWidgets, admin.ModelAdmin):
+class ArticleAdmin(FastChangelistWidgets, LargeTableAdmin, admin.ModelAdmin):
     list_display = [
         "thumbnail", "title", "provider", "published_date_time", "status", "quality", "heat",
         "possible_duplicate", "changed_upstream",
@@ -422,7 +453,6 @@ class ArticleAdmin(FastChangelistWidgets, admin.ModelAdmin):
     date_hierarchy = "published_date_time"
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
-    paginator = LargeTablePaginator
     actions = ["publish_selected", "unpublish_selected", "reject_selected"]
     form = EditorialForm
     inlines = [ArticleImageInline, RelatedArticleInline]
@@ -693,7 +723,7 @@ class ImportRunAdmin(ReadOnlyAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(ReadOnlyAdmin):
+class AuditEntryAdmin(LargeTableAdmin, ReadOnlyAdmin):
     list_display = ["at", "article_link", "who", "source", "action", "field", "old", "new", "batch"]
     list_filter = ["source", "action", "field"]
     list_select_related = ["article", "user"]
@@ -701,7 +731,6 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     search_help_text = "Searches article titles, usernames, or an exact batch id."
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
-    paginator = LargeTablePaginator
     fields = ["at", "article_link", "who", "source", "action", "field", "old", "new", "batch", "version"]
     readonly_fields = fields
 

@@ -168,21 +168,47 @@ def test_changelist_search_finds_title_excerpt_and_provider(editor_admin, provid
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the estimate comes from PostgreSQL's statistics")
-def test_unfiltered_count_is_estimated_on_postgresql(monkeypatch):
-    for _ in range(3):
-        make_article()
+def test_large_counts_are_the_planners_estimate_on_postgresql(monkeypatch):
+    for quality in (10, 20, 30, 40):
+        make_article(quality=quality)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE articles_article")
     monkeypatch.setattr(LargeTablePaginator, "EXACT_BELOW", 1)
 
     with CaptureQueriesContext(connection) as queries:
-        paginator = LargeTablePaginator(Article.objects.all(), 50)
-        assert paginator.count == 3 and paginator.estimated
-        filtered = LargeTablePaginator(Article.objects.filter(quality__gt=0), 50)
-        assert filtered.count == 3 and not filtered.estimated
+        whole = LargeTablePaginator(Article.objects.all(), 50)
+        assert whole.count == 4 and whole.estimated
+        filtered = LargeTablePaginator(Article.objects.filter(quality__gt=25), 50)
+        assert filtered.count >= 1 and filtered.estimated  # the planner's guess from the statistics
+        searched = LargeTablePaginator(Article.objects.filter(title__icontains="article"), 50)
+        searched.estimate_filtered = False
+        assert searched.count == 4 and not searched.estimated
 
     counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
-    assert len(counts) == 1 and "WHERE" in counts[0]
+    assert len(counts) == 1 and "LIKE" in counts[0]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the estimate comes from PostgreSQL's statistics")
+def test_the_changelist_says_about_for_an_estimate_and_counts_a_search_exactly(editor_admin, monkeypatch):
+    for _ in range(3):
+        make_article(status=Article.Status.AWAITING_REVIEW)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE articles_article")
+    monkeypatch.setattr(LargeTablePaginator, "EXACT_BELOW", 1)
+
+    filtered = editor_admin.get(CHANGELIST, {"status__exact": "awaiting"})
+    searched = editor_admin.get(CHANGELIST, {"status__exact": "awaiting", "q": "article"})
+
+    assert filtered.context["cl"].paginator.estimated and "about " in filtered.content.decode()
+    assert not searched.context["cl"].paginator.estimated and searched.context["cl"].result_count == 3
+
+
+def test_sqlite_and_small_lists_are_counted_exactly(editor_admin):
+    make_article(status=Article.Status.AWAITING_REVIEW)
+
+    response = editor_admin.get(CHANGELIST, {"status__exact": "awaiting"})
+
+    assert not response.context["cl"].paginator.estimated and response.context["cl"].result_count == 1
 
 
 def test_a_page_holds_the_same_rows_in_the_same_order_as_a_slice():
