@@ -318,3 +318,20 @@ def test_files_another_importer_wrote_meanwhile_are_not_written_twice(tmp_path):
     results = slow.finish(batch)
     assert {result.status for result in results} == {"unchanged"}
     assert Article.objects.count() == 3 and Article.objects.filter(version=1).count() == 3
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="an advisory lock and asynchronous commit are PostgreSQL's")
+def test_each_batch_takes_the_import_lock_and_commits_asynchronously(tmp_path):
+    """SET LOCAL: only the batch's own transaction; editors' writes stay synchronous."""
+    for index in range(5):
+        write_item(tmp_path, f"story-{index}")
+
+    with CaptureQueriesContext(connection) as queries:
+        import_paths([tmp_path], batch_size=2)
+
+    statements = [query["sql"] for query in queries.captured_queries]
+    locks = [i for i, sql in enumerate(statements) if "pg_advisory_xact_lock" in sql]
+    relaxed = [i for i, sql in enumerate(statements) if sql == "SET LOCAL synchronous_commit TO OFF"]
+    inserts = [i for i, sql in enumerate(statements) if 'INSERT INTO "articles_article" (' in sql]
+    assert len(locks) == len(relaxed) == len(inserts) == 3  # batches of 2, 2 and 1
+    assert all(lock < setting < insert for lock, setting, insert in zip(locks, relaxed, inserts))
