@@ -19,6 +19,7 @@ from articles.admin import ArticleAdmin
 from articles.admin_rendering import ChangelistFormRenderer
 from articles.models import Article, AuditEntry
 from tests.conftest import make_user
+from tests.test_admin import editable_row_data
 from tests.test_editorial import make_article
 
 CHANGELIST = reverse("admin:articles_article_changelist")
@@ -393,19 +394,6 @@ def test_a_changelist_that_makes_its_own_links_keeps_them(listed_articles, staff
     ours, djangos = both_row_kinds(changelist(OwnLinksAdmin, staff_editor))
     assert ours == djangos
     assert "/elsewhere/" in "".join(ours[0][1])
-
-
-def editable_row_data(articles, **overrides) -> dict:
-    data = {
-        "form-TOTAL_FORMS": str(len(articles)), "form-INITIAL_FORMS": str(len(articles)),
-        "form-MIN_NUM_FORMS": "0", "form-MAX_NUM_FORMS": "1000", "_save": "Save",
-    }
-    for i, article in enumerate(articles):
-        data.update({f"form-{i}-id": str(article.pk), f"form-{i}-seen_version": str(article.version)})
-        for name in ("status", "quality", "heat"):
-            data[f"form-{i}-{name}"] = data[f"initial-form-{i}-{name}"] = str(getattr(article, name))
-    data.update(overrides)
-    return data
 
 
 @pytest.mark.django_db
