@@ -3,7 +3,7 @@
 A queue page shows 50 to 200 rows of about forty values each. Through the
 template engine each value is looked up, localised and escaped on its own:
 about 0.4 ms a row, most of the page's time at 100,000 articles (the queries
-take under a millisecond). Here each value is escaped once, whatever how often
+take under a millisecond). Here each value is escaped once, however often
 the row repeats it (the title appears four times): a page of 50 rows renders in
 a few milliseconds. The markup is what the row template was; the status badge,
 markers and score badge come from `newsroom`'s tags, shared with the review page.
