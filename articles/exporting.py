@@ -19,7 +19,8 @@ from pathlib import Path, PurePath
 import yaml
 
 from . import frontmatter, schema
-from .importing import InvalidItem, parse_timestamp
+from .frontmatter import FrontMatterError
+from .validation import parse_timestamp
 from .models import Article, ArticleImage, ArticleTopic, RelatedArticle
 
 DEFAULT_EXTENSION = ".md"
@@ -110,7 +111,7 @@ def _instant(value) -> dt.datetime | None:
     """The instant the importer reads from a source timestamp value (YAML timestamp, date or ISO string)."""
     try:
         return parse_timestamp(value, "publishedDateTime")[0]
-    except InvalidItem:
+    except FrontMatterError:
         return None
 
 

@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 
+from . import schema
+
 
 class Provider(models.Model):
     """A news source, identified by its domain (its name when it has none).
@@ -59,9 +61,9 @@ class ArticleQuerySet(models.QuerySet):
 
 class Article(models.Model):
     class Status(models.TextChoices):
-        AWAITING_REVIEW = "awaiting", "Awaiting review"
-        PUBLISHED = "published", "Published"
-        REJECTED = "rejected", "Rejected"
+        AWAITING_REVIEW = schema.AWAITING_REVIEW, "Awaiting review"
+        PUBLISHED = schema.PUBLISHED, "Published"
+        REJECTED = schema.REJECTED, "Rejected"
 
     # --- identity and provenance -------------------------------------------------
     source_key = models.CharField(max_length=255, unique=True, help_text="File name without extension.")

@@ -46,6 +46,11 @@ RELATED_FIELDS = {
 }
 PROVIDER_KEYS = ("name", "domain", "images")
 
+# Article statuses (models.Article.Status gives them labels); a file's `published` key maps to the first two.
+PUBLISHED = "published"
+AWAITING_REVIEW = "awaiting"
+REJECTED = "rejected"
+
 # Article columns an editor may change, and so that re-import must respect.
 EDITABLE_FIELDS = ("excerpt", "quality", "heat", "status")
 

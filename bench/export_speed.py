@@ -71,7 +71,8 @@ def main() -> int:
     configure_django(workdir)
 
     from articles.exporting import export_articles
-    from articles.importing import discover_files, import_paths
+    from articles.importing import import_paths
+    from articles.reading import discover_files
 
     corpus = corpus_for(arguments, workdir)
     files = discover_files([corpus])

@@ -192,7 +192,7 @@ def main() -> int:
 
     from django.core.management import call_command
 
-    from articles.importing import discover_files
+    from articles.reading import discover_files
 
     corpus = corpus_for(arguments, workdir)
     files = discover_files([corpus])

@@ -5,7 +5,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from articles import importing
-from articles.importing import import_paths, validate
+from articles.importing import import_paths
+from articles.validation import validate
+from articles.frontmatter import FrontMatterError
+from articles.reading import InProcessParser
 from articles.models import Article, ArticleImage, ArticleTopic, AuditEntry, ImportRun, RelatedArticle
 from tests.builders import GOOD_FRONT, item_text, write_item
 
@@ -291,10 +294,10 @@ def test_validate_rejects_bad_nested_urls():
 
     front = parse(item_text("x").encode()).front
     front["related"] = [{"title": "r", "webUrl": "ftp://files.example/x"}]
-    with pytest.raises(importing.InvalidItem, match=r"related\[0\].webUrl"):
+    with pytest.raises(FrontMatterError, match=r"related\[0\].webUrl"):
         validate(front)
     front["related"] = [{"title": "r", "provider": {"name": "P", "images": [{"url": "javascript:x"}]}}]
-    with pytest.raises(importing.InvalidItem, match=r"related\[0\].provider.images\[0\].url"):
+    with pytest.raises(FrontMatterError, match=r"related\[0\].provider.images\[0\].url"):
         validate(front)
 
 
@@ -313,7 +316,7 @@ def test_worker_processes_give_the_same_result_as_one_process(tmp_path):
 def test_files_another_importer_wrote_meanwhile_are_not_written_twice(tmp_path):
     paths = [write_item(tmp_path, f"story-{index}") for index in range(3)]
     slow = importing.Importer()
-    batch = slow.prepare(paths, importing.InProcessParser())
+    batch = slow.prepare(paths, InProcessParser())
     assert import_paths([tmp_path]).created == 3  # the other importer wins the race
     results = slow.finish(batch)
     assert {result.status for result in results} == {"unchanged"}

@@ -8,7 +8,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from articles.importing import DEFAULT_BATCH_SIZE, import_paths, iter_files
+from articles.importing import DEFAULT_BATCH_SIZE, import_paths
+from articles.reading import iter_files
 
 
 class Command(BaseCommand):

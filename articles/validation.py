@@ -1,0 +1,267 @@
+"""The news item schema: check a parsed front matter mapping and turn it into an `ArticleRecord`.
+
+Pure Python (no Django, no database), like `frontmatter` below it: the importer's
+worker processes run `parse_item` on raw bytes, and the exporter reads
+timestamps back with `parse_timestamp`. A file that breaks the schema raises
+`FrontMatterError` (message and, where known, line), which the importer turns
+into that file's `FileError`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from . import frontmatter, schema
+from .frontmatter import FrontMatterError, SourceTimestamp
+from .urlnorm import is_http_url, url_key
+
+
+@dataclass(frozen=True)
+class FileError:
+    path: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}"
+
+
+
+@dataclass
+class ArticleRecord:
+    """One validated item, ready to write: article columns plus its ordered children."""
+
+    fields: dict
+    provider: dict | None
+    topics: list[str]
+    images: list[dict]
+    related: list[dict]
+
+    @property
+    def url_keys(self) -> set[str]:
+        return {key for key in (self.fields["web_url_key"], self.fields["original_url_key"]) if key}
+
+
+def _check_string(value, key: str, *, max_length: int | None = None, required: bool = False) -> str:
+    if not isinstance(value, str):
+        raise FrontMatterError(f"{key}: expected a string, got {_type_name(value)}")
+    if required and not value.strip():
+        raise FrontMatterError(f"{key}: must not be empty")
+    if max_length is not None and len(value) > max_length:
+        raise FrontMatterError(f"{key}: longer than {max_length} characters")
+    return value
+
+
+def _check_int(value, key: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise FrontMatterError(f"{key}: expected an integer, got {_type_name(value)}")
+    low, high = schema.INT32
+    if not low <= value <= high:
+        raise FrontMatterError(f"{key}: {value} is out of range")
+    return value
+
+
+def _check_bool(value, key: str) -> bool:
+    if not isinstance(value, bool):
+        raise FrontMatterError(f"{key}: expected true or false, got {_type_name(value)}")
+    return value
+
+
+def _check_url(value, key: str) -> str:
+    value = _check_string(value, key)
+    if value and not is_http_url(value):
+        raise FrontMatterError(f"{key}: not an http(s) URL: {value[:80]!r}")
+    return value
+
+
+def _type_name(value) -> str:
+    return {
+        bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "a list", dict: "a mapping",
+        type(None): "nothing (null)",
+    }.get(type(value), "a timestamp" if isinstance(value, (dt.date, dt.datetime)) else type(value).__name__)
+
+
+def parse_timestamp(value, key: str) -> tuple[dt.datetime, str]:
+    """A YAML timestamp or ISO-8601 string -> (aware UTC datetime, the text to write it back with)."""
+    if isinstance(value, dt.datetime):
+        raw = value.raw if isinstance(value, SourceTimestamp) else ""
+        moment = dt.datetime.combine(value.date(), value.time(), value.tzinfo)
+    elif isinstance(value, dt.date):
+        raw, moment = value.isoformat(), dt.datetime(value.year, value.month, value.day)
+    elif isinstance(value, str):
+        text = value.strip()
+        try:
+            moment = dt.datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in "zZ" and text else text)
+        except ValueError:
+            raise FrontMatterError(f"{key}: not a timestamp: {value[:40]!r} (expected ISO 8601, e.g. 2020-05-01T01:53:00Z)")
+        raw = json.dumps(value, ensure_ascii=False)
+    else:
+        raise FrontMatterError(f"{key}: expected a timestamp, got {_type_name(value)}")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    moment = moment.astimezone(dt.timezone.utc)
+    return moment, raw if len(raw) <= 64 else ""
+
+
+def _split_known(mapping: dict, known: Iterable[str]) -> tuple[dict, dict]:
+    known = set(known)
+    return {k: v for k, v in mapping.items() if k in known}, {k: v for k, v in mapping.items() if k not in known}
+
+
+def _image(value, key: str) -> dict:
+    if not isinstance(value, dict):
+        raise FrontMatterError(f"{key}: expected a mapping, got {_type_name(value)}")
+    if "url" not in value:
+        raise FrontMatterError(f"{key}: missing url")
+    known, extra = _split_known(value, schema.IMAGE_FIELDS)
+    image = {"url": _check_url(known["url"], f"{key}.url"), "extra_yaml": frontmatter.dump_extra(extra)}
+    for name in ("width", "height"):
+        if known.get(name) is not None:
+            image[name] = _check_int(known[name], f"{key}.{name}")
+    if known.get("title") is not None:
+        image["title"] = _check_string(known["title"], f"{key}.title")
+    if known.get("isCached") is not None:
+        image["is_cached"] = _check_bool(known["isCached"], f"{key}.isCached")
+    return image
+
+
+def _image_list(value, key: str) -> list[dict]:
+    if not isinstance(value, list):
+        raise FrontMatterError(f"{key}: expected a list, got {_type_name(value)}")
+    return [_image(item, f"{key}[{index}]") for index, item in enumerate(value)]
+
+
+def _provider(value, key: str) -> dict:
+    if not isinstance(value, dict):
+        raise FrontMatterError(f"{key}: expected a mapping, got {_type_name(value)}")
+    for name in ("name", "domain"):
+        if value.get(name) is not None:
+            _check_string(value[name], f"{key}.{name}", max_length=255)
+    if value.get("images") is not None:
+        _image_list(value["images"], f"{key}.images")
+    if not (value.get("name") or value.get("domain")):
+        raise FrontMatterError(f"{key}: needs a name or a domain")
+    return _json_safe(value, key)
+
+
+def _json_safe(value, key: str):
+    """Values kept in JSON columns must be JSON; a timestamp there would not come back as one."""
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        raise FrontMatterError(f"{key}: holds a value that is not plain text, number, list or mapping") from None
+    return value
+
+
+def _related(value, key: str) -> dict:
+    if not isinstance(value, dict):
+        raise FrontMatterError(f"{key}: expected a mapping, got {_type_name(value)}")
+    known, extra = _split_known(value, schema.RELATED_FIELDS)
+    item: dict = {"extra_yaml": frontmatter.dump_extra(extra)}
+    for name in ("title", "excerpt"):
+        if known.get(name) is not None:
+            item[name] = _check_string(known[name], f"{key}.{name}")
+    if known.get("type") is not None:
+        item["type"] = _check_string(known["type"], f"{key}.type", max_length=64)
+    for name in ("webUrl", "ampWebUrl", "cdnAmpWebUrl"):
+        if known.get(name) is not None:
+            item[schema.RELATED_FIELDS[name]] = _check_url(known[name], f"{key}.{name}")
+    if known.get("publishedDateTime") is not None:
+        item["published_date_time"], item["published_date_time_raw"] = parse_timestamp(
+            known["publishedDateTime"], f"{key}.publishedDateTime"
+        )
+    if known.get("quality") is not None:
+        item["quality"] = _check_int(known["quality"], f"{key}.quality")
+    if known.get("provider") is not None:
+        item["provider"] = _provider(known["provider"], f"{key}.provider")
+    if known.get("images") is not None:
+        _image_list(known["images"], f"{key}.images")
+        item["images"] = _json_safe(known["images"], f"{key}.images")
+    item["web_url_key"] = url_key(item.get("web_url") or "")
+    return item
+
+
+def validate(front: dict) -> ArticleRecord:
+    """Check a parsed front matter mapping against the schema and turn it into columns. Raises FrontMatterError."""
+    title = front.get("title")
+    if title is None:
+        raise FrontMatterError("title: missing (every item needs a title)")
+    _check_string(title, "title", required=True)
+    if not (front.get("webUrl") or front.get("originalUrl")):
+        raise FrontMatterError("webUrl/originalUrl: missing (every item needs at least one)")
+
+    fields: dict = {"source_keys": [str(key) for key in front]}
+    extra: dict = {}
+    for key, value in front.items():
+        if not isinstance(key, str):
+            extra[key] = value
+            continue
+        if value is None or key not in schema.MODELLED_KEYS:
+            extra[key] = value  # unknown keys and explicit nulls travel verbatim
+            continue
+        column = schema.SCALAR_FIELDS.get(key)
+        if key in schema.URL_KEYS:
+            fields[column] = _check_url(value, key)
+        elif key == "category":
+            fields[column] = _check_string(value, key, max_length=255)
+        elif key == "type":
+            fields[column] = _check_string(value, key, max_length=64)
+        elif key in schema.STRING_KEYS:
+            fields[column] = _check_string(value, key)
+        elif key in schema.INTEGER_KEYS:
+            fields[column] = _check_int(value, key)
+        elif key == "published":
+            fields["status"] = schema.PUBLISHED if _check_bool(value, key) else schema.AWAITING_REVIEW
+        elif key == "publishedDateTime":
+            fields["published_date_time"], fields["published_date_time_raw"] = parse_timestamp(value, key)
+    fields["extra_yaml"] = frontmatter.dump_extra(extra)
+    fields["web_url_key"] = url_key(fields.get("web_url", ""))
+    fields["original_url_key"] = url_key(fields.get("original_url", ""))
+
+    provider = _provider(front["provider"], "provider") if front.get("provider") is not None else None
+    topics = front.get("topics")
+    if topics is None:
+        topics = []
+    elif not isinstance(topics, list):
+        raise FrontMatterError(f"topics: expected a list, got {_type_name(topics)}")
+    for index, topic in enumerate(topics):
+        _check_string(topic, f"topics[{index}]", max_length=255, required=True)
+    images = _image_list(front["images"], "images") if front.get("images") is not None else []
+    related = front.get("related")
+    if related is None:
+        related = []
+    elif not isinstance(related, list):
+        raise FrontMatterError(f"related: expected a list, got {_type_name(related)}")
+    related = [_related(item, f"related[{index}]") for index, item in enumerate(related)]
+    return ArticleRecord(fields=fields, provider=provider, topics=list(topics), images=images, related=related)
+
+
+def key_line(text: str, key: str) -> int | None:
+    """The line of a top-level key in a file, to point an error at it."""
+    name = key.split(":")[0].split(".")[0].split("[")[0].split("/")[0]
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith(name + ":"):
+            return number
+    return None
+
+
+def parse_item(data: bytes) -> tuple[ArticleRecord, str] | FileError:
+    """Parse and validate one file's bytes: (record, body), or a FileError without its path.
+
+    Module-level and free of database access, so worker processes can run it.
+    """
+    try:
+        document = frontmatter.parse(data)
+    except FrontMatterError as error:
+        return FileError("", error.line, error.message)
+    try:
+        return validate(document.front), document.body
+    except FrontMatterError as error:
+        text = data.decode("utf-8-sig", errors="replace")
+        return FileError("", error.line or key_line(text, error.message), error.message)
+    except RecursionError:
+        return FileError("", None, "nesting too deep")
