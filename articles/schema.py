@@ -27,6 +27,7 @@ CANONICAL_ORDER = (
 )
 
 URL_KEYS = ("originalUrl", "webUrl", "ampWebUrl", "cdnAmpWebUrl")
+LINK_KEYS = ("originalUrl", "webUrl")  # the item's own link: must name its host
 STRING_KEYS = ("category", "title", "excerpt", "type", "featuredContent", "secured")
 INTEGER_KEYS = ("quality", "heat")
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from . import frontmatter, schema
 from .frontmatter import FrontMatterError, SourceTimestamp
-from .urlnorm import is_http_url, url_key
+from .urlnorm import UnsafeUrl, read_url, url_key
 
 
 @dataclass(frozen=True)
@@ -71,10 +71,18 @@ def _check_bool(value, key: str) -> bool:
     return value
 
 
-def _check_url(value, key: str) -> str:
+def _check_url(value, key: str, *, link: bool = False) -> str:
+    """A URL kept verbatim: http(s), protocol-relative or site-relative; `link`: it must name its host
+    (an item's own webUrl/originalUrl, which readers open outside the source site)."""
     value = _check_string(value, key)
-    if value and not is_http_url(value):
-        raise FrontMatterError(f"{key}: not an http(s) URL: {value[:80]!r}")
+    if not value:
+        return value
+    try:
+        url = read_url(value)
+    except UnsafeUrl as problem:
+        raise FrontMatterError(f"{key}: {problem}: {value[:80]!r}") from None
+    if link and not url.is_link:
+        raise FrontMatterError(f"{key}: not an http(s) URL, so it cannot be opened as the item's link: {value[:80]!r}")
     return value
 
 
@@ -205,7 +213,7 @@ def validate(front: dict) -> ArticleRecord:
             continue
         column = schema.SCALAR_FIELDS.get(key)
         if key in schema.URL_KEYS:
-            fields[column] = _check_url(value, key)
+            fields[column] = _check_url(value, key, link=key in schema.LINK_KEYS)
         elif key == "category":
             fields[column] = _check_string(value, key, max_length=255)
         elif key == "type":

@@ -187,6 +187,10 @@ LOGIN_LOCKOUT_SECONDS = int(os.environ.get("LOGIN_LOCKOUT_SECONDS", "900"))
 # The public site the feeds link to as their home page (the dashboard at / is for editors only).
 PUBLIC_SITE_URL = os.environ.get("PUBLIC_SITE_URL", "")
 
+# The site the imported files come from: site-relative image and logo paths (/assets/x.jpg) are shown resolved
+# against it. Unset, they are kept and exported but not shown (no broken images).
+SOURCE_SITE_URL = os.environ.get("SOURCE_SITE_URL", "")
+
 # Import limits (also command-line options of import_articles).
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(1024 * 1024)))
 

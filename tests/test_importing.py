@@ -220,7 +220,7 @@ BAD_FILES = {
     "wrong-type-published": (item_text(front=front_with(published="published: maybe")).encode(), "published: expected true or false", 10),
     "bool-heat": (item_text(front=front_with(heat="heat: true")).encode(), "heat: expected an integer", 9),
     "bad-timestamp": (item_text(front=front_with(publishedDateTime='publishedDateTime: "yesterday"')).encode(), "not a timestamp", 5),
-    "javascript-url": (item_text(front=front_with(webUrl='webUrl: "javascript:alert(1)"')).encode(), "webUrl: not an http(s) URL", 6),
+    "javascript-url": (item_text(front=front_with(webUrl='webUrl: "javascript:alert(1)"')).encode(), "webUrl: a javascript: URL (only http and https are allowed)", 6),
     "data-url-in-image": (item_text(front=front_with(slug="x").replace('url: "https://img.example/x.jpg"', 'url: "data:text/html,<script>"')).encode(), "images[0].url", 19),
     "no-url": (item_text(front=front_with(webUrl="")).encode(), "webUrl/originalUrl: missing", None),
     "alias-bomb": (f"---\n{ALIAS_BOMB}---\n".encode(), "alias bomb", 8),
