@@ -1,14 +1,19 @@
 """Every editorial write: publish, unpublish, reject, scores, excerpt; the audit trail; edit conflicts.
 
 Views, the admin and commands call these functions; nothing else changes an
-article's editorial state. A change locks the article rows, refuses when the
-editor saw an older version, writes only what differs, marks the fields as an
-editor's (re-import keeps them), bumps the version once, and records one audit
-entry per changed field through `_log`, so every action can be shown and undone.
+article's editorial state, and no other module writes audit entries. A change
+locks the article rows (`lock_articles`: always in id order, the importer's
+batches included, so two writers never wait on each other in a cycle), refuses
+when the editor saw an older version, writes only what differs, marks the
+fields as an editor's (re-import keeps them), and records one audit entry per
+changed field. Each entry takes the next version of its article, so versions
+strictly increase and no two entries of an article share one: the version an
+editor loaded says exactly which changes they have not seen.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 from collections import defaultdict
@@ -69,7 +74,7 @@ def update_article(
     changes = _clean(changes)
     _require(user, CHANGE_PERMISSION)
     with transaction.atomic():
-        article = Article.objects.select_for_update().get(pk=article_id)
+        article = lock_articles(Article.objects.filter(pk=article_id)).get()
         if expected_version is not None:
             check_version(article, expected_version=expected_version)
         diff = {name: value for name, value in changes.items() if getattr(article, name) != value}
@@ -129,8 +134,7 @@ def bulk_set_status(article_ids: Iterable[int] | QuerySet, *, status: str, user,
     _require(user, PUBLISH_PERMISSION)
     ids = article_ids.values("pk") if isinstance(article_ids, QuerySet) else list(article_ids)
     with transaction.atomic():
-        locked = Article.objects.select_for_update().filter(pk__in=ids).values_list("status", "editor_fields")
-        rows = list(locked.order_by("pk"))
+        rows = list(lock_articles(Article.objects.filter(pk__in=ids)).values_list("status", "editor_fields"))
         to_change = [editor_fields for current, editor_fields in rows if current != status]
         if not to_change:
             return ChangeResult("", 0, _bulk_message(status, 0, len(rows)))
@@ -167,9 +171,7 @@ def undo(batch: str, *, user, source: str) -> ChangeResult:
     with transaction.atomic():
         current = {
             row["pk"]: row
-            for row in Article.objects.select_for_update()
-            .filter(pk__in=list(by_article))
-            .order_by("pk")
+            for row in lock_articles(Article.objects.filter(pk__in=list(by_article)))
             .values("pk", "title", "version", "editor_fields", *fields)
         }
         later = list(
@@ -197,6 +199,44 @@ def undo(batch: str, *, user, source: str) -> ChangeResult:
     return ChangeResult(new_batch, count, f"Undid the change to {count} articles.")
 
 
+def lock_articles(queryset: QuerySet) -> QuerySet:
+    """`queryset` with its rows locked until the transaction ends, taken in id order.
+
+    Every writer of articles (editors, bulk actions, undo, the importer) locks this
+    way before reading what it will write, so a write never rests on a stale read,
+    and two writers locking overlapping rows queue instead of deadlocking.
+    """
+    return queryset.select_for_update().order_by("pk")
+
+
+@dataclass(frozen=True)
+class UpstreamChange:
+    """What a re-import changed on one field of a reviewed article."""
+
+    field: str
+    old_value: Any
+    new_value: Any
+
+
+def log_upstream_changes(changes: dict[int, tuple[int, list[UpstreamChange]]], *, at) -> dict[int, int]:
+    """Audits what a re-import changed on reviewed articles: `changes` maps an article id to (its version as
+    read under lock, its changes). Returns each article's version after them, for the importer to write.
+
+    Called by the importer inside its batch transaction, the rows locked with `lock_articles`.
+    """
+    entries, versions, batch = [], {}, _new_batch()
+    for article_id, (version, fields) in changes.items():
+        for offset, change in enumerate(fields, start=1):
+            entries.append(AuditEntry(
+                article_id=article_id, user=None, at=at, source=AuditEntry.Source.IMPORT, action="reimport",
+                field=change.field, old_value=_jsonable(change.old_value), new_value=_jsonable(change.new_value),
+                batch=batch, version=version + offset,
+            ))
+        versions[article_id] = version + max(len(fields), 1)
+    AuditEntry.objects.bulk_create(entries)
+    return versions
+
+
 def check_version(article: Article, *, expected_version: int) -> None:
     """Raises EditConflict when `article` moved past the version the editor saw (forms call it to validate early)."""
     if article.version != expected_version:
@@ -221,14 +261,14 @@ def _apply(
     `editor_fields` holds the current editor_fields of those articles.
     """
     now = timezone.now()
-    for name, value in changes.items():
+    for offset, (name, value) in enumerate(changes.items(), start=1):
         _log(
             articles, field=name, old_value=old_values[name], new_value=value,
-            action=action or _action(name, value), user=user, source=source, batch=batch, at=now,
+            action=action or _action(name, value), user=user, source=source, batch=batch, at=now, offset=offset,
         )
     update = {
         **changes,
-        "version": F("version") + 1,
+        "version": F("version") + len(changes),
         "editor_fields": _with_editor_fields(editor_fields, list(changes)),
         "reviewed_by": user,
         "reviewed_at": now,
@@ -244,11 +284,12 @@ def _apply(
 
 def _log(
     articles: QuerySet, *, field: str, old_value: Expression, new_value: Any, action: str, user,
-    source: str, batch: str, at,
+    source: str, batch: str, at, offset: int,
 ) -> None:
-    """The one way an audit entry is written: one entry per article of `articles`, in a single INSERT … SELECT.
+    """An editor's change of one field: one entry per article of `articles`, in a single INSERT … SELECT.
 
-    Runs before the articles are updated, so the entry's version is the one the change makes.
+    Runs before the articles are updated: the entry's version is the current one plus `offset`
+    (the field's place among the fields this change writes).
     """
     columns = {
         "article_id": F("pk"),
@@ -260,7 +301,7 @@ def _log(
         "old_value": old_value,
         "new_value": _json(new_value),
         "batch": Value(batch, output_field=CharField()),
-        "version": F("version") + 1,
+        "version": F("version") + offset,
     }
     aliases = {f"audit_{name}": expression for name, expression in columns.items()}
     select = articles.order_by().annotate(**aliases).values_list(*aliases)
@@ -351,6 +392,11 @@ def _clean(changes: dict) -> dict:
 
 
 # values and messages ------------------------------------------------------------------
+
+
+def _jsonable(value: Any) -> Any:
+    """A column value as JSON can hold it (timestamps as ISO 8601 text)."""
+    return value.isoformat() if isinstance(value, dt.datetime) else value
 
 
 def _json(value: Any) -> Value:

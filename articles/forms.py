@@ -19,9 +19,19 @@ def score_field(label: str) -> forms.IntegerField:
 
 
 class VersionedForm(forms.Form):
-    """Carries the version of the article the editor saw, so a stale save is refused instead of overwriting."""
+    """Carries the version of the article the editor saw, so a stale save is refused instead of overwriting.
 
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+    Required: a change without it could not be checked against what the editor saw, so it is refused.
+    """
+
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, min_value=1, max_value=INT32[1],
+        error_messages={"required": "The version of the article you saw is missing; reload the page."},
+    )
+
+    @property
+    def version_is_unreadable(self) -> bool:
+        return "version" in self.errors
 
 
 class ReviewForm(VersionedForm):

@@ -14,26 +14,28 @@ processes, a batch ahead of the writes (`jobs`).
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import functools
 import gc
 import hashlib
 import itertools
 import json
+import logging
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import DatabaseError, IntegrityError, connection, models, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
-from . import schema
-from .models import Article, ArticleImage, ArticleTopic, AuditEntry, ImportRun, Provider, RelatedArticle, Topic
+from . import editorial, schema
+from .models import Article, ArticleImage, ArticleTopic, ImportRun, Provider, RelatedArticle, Topic
 from .reading import InProcessParser, WorkerPool, check_paths, iter_files
 from .validation import ArticleRecord, FileError
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_BYTES = 1024 * 1024
 DEFAULT_BATCH_SIZE = 1000
@@ -76,6 +78,19 @@ class ImportSummary:
             f"{self.files} files: {self.created} created, {self.updated} updated, "
             f"{self.unchanged} unchanged, {self.rejected} rejected"
         )
+
+
+class ImportFailed(Exception):
+    """The run itself cannot go on (the database stopped answering): not any one file's fault."""
+
+
+def database_is_reachable() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return True
+    except Exception:  # noqa: BLE001 - whatever the driver raises, the answer is no
+        return False
 
 
 # --- the import ------------------------------------------------------------------------
@@ -214,21 +229,33 @@ class Importer:
             results.extend(self.result_for(item) for item in to_write)
             return results
         try:
-            with transaction.atomic():
-                start_batch_transaction()
-                to_write, unchanged = self.recheck_existing(to_write)
-                written = unchanged + self.write(to_write)
-            results.extend(written)
-        except DatabaseError:
+            results.extend(self.write_batch(to_write))
+        except Exception:  # noqa: BLE001 - one bad row must not sink its neighbours: retry file by file
             results.extend(self.write_one_by_one(to_write))
         return results
 
-    def recheck_existing(self, items: list[PendingFile]) -> tuple[list[PendingFile], list[FileResult]]:
-        """Look the batch up again under the write lock: another importer may have written it meanwhile."""
-        rows = {
-            row["source_key"]: row
-            for row in Article.objects.filter(source_key__in=[item.key for item in items]).values(*EXISTING_VALUES)
-        }
+    def write_batch(self, items: list[PendingFile]) -> list[FileResult]:
+        """Write items in one transaction, their rows locked and read afresh first."""
+        with transaction.atomic():
+            start_batch_transaction()
+            to_write, unchanged = self.lock_and_recheck(items)
+            return unchanged + self.write(to_write)
+
+    def lock_and_recheck(self, items: list[PendingFile]) -> tuple[list[PendingFile], list[FileResult]]:
+        """Lock the batch's articles, and those its URLs make duplicates of, then read them again.
+
+        Locked as editors lock them (`editorial.lock_articles`, id order), all at once before any write, so
+        an editor's save either lands before this read (and is kept) or waits for the batch to commit (and
+        then sees its new version). Another importer may also have written some of these files meanwhile.
+        """
+        keys = [item.key for item in items]
+        url_keys = set().union(*(item.record.url_keys for item in items))
+        involved = Q(source_key__in=keys)
+        if url_keys:
+            involved |= Q(web_url_key__in=url_keys) | Q(original_url_key__in=url_keys)
+        locked = editorial.lock_articles(Article.objects.filter(involved)).values_list("pk", "source_key")
+        batch_ids = [pk for pk, key in locked if key in set(keys)]
+        rows = {row["source_key"]: row for row in Article.objects.filter(pk__in=batch_ids).values(*EXISTING_VALUES)}
         to_write, unchanged = [], []
         for item in items:
             item.existing = rows.get(item.key)
@@ -244,24 +271,21 @@ class Importer:
         return not (self.overwrite_edits and item.existing["editor_fields"])
 
     def write_one_by_one(self, items: list[PendingFile]) -> list[FileResult]:
+        """Each file in a transaction of its own: a file the database refuses is rejected alone.
+
+        An error that is the database's rather than the file's (the server gone) stops the run.
+        """
         results = []
         for item in items:
             try:
-                with transaction.atomic():
-                    results.extend(self.write([item]))
-            except IntegrityError as error:
-                if "source_key" in str(error) or "unique" in str(error).lower():
-                    # Another importer created it meanwhile: take it as an update.
-                    item.existing = Article.objects.filter(source_key=item.key).values(*EXISTING_VALUES).first()
-                    try:
-                        with transaction.atomic():
-                            results.extend(self.write([item]))
-                        continue
-                    except DatabaseError as retry_error:
-                        error = retry_error
-                results.append(self.rejected(item.path, item.key, None, f"database refused it: {error}"))
-            except DatabaseError as error:
-                results.append(self.rejected(item.path, item.key, None, f"database refused it: {error}"))
+                results.extend(self.write_batch([item]))
+            except Exception as error:  # noqa: BLE001 - reported as this file's rejection, or the run's failure
+                if not database_is_reachable():
+                    raise ImportFailed(f"the database stopped answering while writing {item.path}: {error}") from error
+                message = f"database refused it: {error}" if isinstance(error, DatabaseError) else (
+                    f"unexpected error while writing it: {type(error).__name__}: {error}"
+                )
+                results.append(self.rejected(item.path, item.key, None, message))
         return results
 
     def result_for(self, item: PendingFile) -> FileResult:
@@ -279,20 +303,27 @@ class Importer:
     # writing ----------------------------------------------------------------------------
 
     def write(self, items: list[PendingFile]) -> list[FileResult]:
-        """Write validated items: articles, then their children, in bulk. Runs inside a transaction."""
+        """Write validated items: articles, then their children, in bulk. Runs inside `write_batch`'s transaction."""
         now = timezone.now()
         self.resolve_providers([item.record.provider for item in items if item.record.provider])
         self.resolve_topics([name for item in items for name in item.record.topics])
-        new_rows, changed_articles, audit_entries = [], [], []
+        new_rows, changed, upstream = [], [], {}
         reviewed = reviewed_outlines([item.existing["id"] for item in items if item.existing and item.existing["reviewed_at"]])
         for item in items:
             values = self.article_values(item, now)
             if item.existing:
-                article = Article(**values)
-                audit_entries.extend(self.upstream_changes(item, article, reviewed.get(article.pk), now))
-                changed_articles.append(article)
+                changes = self.upstream_changes(item, values, reviewed.get(values["id"]))
+                if changes:
+                    upstream[values["id"]] = (item.existing["version"], changes)
+                values["changed_since_review"] = bool(changes) or item.existing["changed_since_review"]
+                changed.append(values)
             else:
                 new_rows.append(values)
+        versions = editorial.log_upstream_changes(upstream, at=now) if upstream else {}
+        changed_articles = []
+        for values in changed:
+            values["version"] = versions.get(values["id"], values["version"])
+            changed_articles.append(Article(**values))
         ids = {article.source_key: article.pk for article in changed_articles}
         if new_rows:
             insert_rows(Article, new_rows)
@@ -303,14 +334,15 @@ class Importer:
             ArticleImage.objects.filter(article_id__in=changed_ids).delete()
             RelatedArticle.objects.filter(article_id__in=changed_ids).delete()
             ArticleTopic.objects.filter(article_id__in=changed_ids).delete()
-        if audit_entries:
-            AuditEntry.objects.bulk_create(audit_entries)
         self.create_children(items, ids)
         self.mark_duplicates({ids[item.key]: item.record.url_keys for item in items})
         return [self.result_for(item) for item in items]
 
     def article_values(self, item: PendingFile, now) -> dict:
-        """The Article columns for an item: the file's values, defaults for absent keys, kept editor changes."""
+        """The Article columns for an item: the file's values, defaults for absent keys, kept editor changes.
+
+        For a known article, `item.existing` was read under the row lock, so what is kept is current.
+        """
         record = item.record
         values = {**DEFAULTS, **record.fields, "body": item.body}
         for name in self.kept_fields(item):
@@ -337,22 +369,14 @@ class Importer:
             values["imported_at"] = now
         return values
 
-    def upstream_changes(self, item: PendingFile, article: Article, old_outline: dict | None, now) -> list[AuditEntry]:
-        """Audit entries for what moved upstream on an article an editor already reviewed."""
+    def upstream_changes(self, item: PendingFile, values: dict, old_outline: dict | None) -> list[editorial.UpstreamChange]:
+        """What moved upstream on an article an editor already reviewed (nothing for one never reviewed)."""
         if old_outline is None:
             return []
-        entries = []
-        changes = [(name, item.existing[name], getattr(article, name)) for name in COMPARED_COLUMNS]
+        changes = [(name, item.existing[name], values[name]) for name in COMPARED_COLUMNS]
         new_outline = record_outline(item.record)
         changes += [(name, old_outline[name], new_outline[name]) for name in OUTLINE_KEYS]
-        for name, old, new in changes:
-            if old != new:
-                entries.append(AuditEntry(
-                    article_id=article.pk, user=None, at=now, source=AuditEntry.Source.IMPORT, action="reimport",
-                    field=name, old_value=_jsonable(old), new_value=_jsonable(new), version=article.version,
-                ))
-        article.changed_since_review = bool(entries) or item.existing.get("changed_since_review", False)
-        return entries
+        return [editorial.UpstreamChange(name, old, new) for name, old, new in changes if old != new]
 
     def create_children(self, items: list[PendingFile], by_key: dict[str, int]) -> None:
         images, related, topic_links = [], [], []
@@ -527,12 +551,6 @@ def unique_slug(name: str, *, salted: bool = False) -> str:
     return base
 
 
-def _jsonable(value):
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    return value
-
-
 # --- entry point --------------------------------------------------------------------
 
 
@@ -583,7 +601,7 @@ def import_paths(
     parser = InProcessParser()
     summary = ImportSummary()
     started = timezone.now()
-    status = ImportRun.Status.FAILED
+    status, failure = ImportRun.Status.FAILED, ""
 
     def report(results: list[FileResult]) -> None:
         for result in results:
@@ -599,7 +617,10 @@ def import_paths(
             if index == 1 and jobs > 1:  # more than one batch: worth starting workers
                 parser = WorkerPool(jobs)
             with gc_paused():
-                upcoming = importer.prepare(batch, parser)
+                try:
+                    upcoming = importer.prepare(batch, parser)
+                except DatabaseError as error:
+                    raise ImportFailed(f"the database stopped answering while reading {batch[0]}: {error}") from error
                 if current is not None:
                     report(importer.finish(current))
             current = upcoming
@@ -610,26 +631,47 @@ def import_paths(
     except KeyboardInterrupt:
         status = ImportRun.Status.INTERRUPTED
         raise
+    except ImportFailed as error:
+        failure = str(error)
+        raise
+    except Exception as error:  # a fault of the run, not of a file: stop, say where, log the run
+        failure = f"unexpected error after {summary.files} files: {type(error).__name__}: {error}"
+        raise ImportFailed(failure) from error
     finally:
         parser.close()
-        if not dry_run and (summary.created or summary.updated or summary.rejected):
-            record_run(summary, started=started, status=status, arguments=arguments or {})
+        if not dry_run and (summary.created or summary.updated or summary.rejected or failure):
+            record_run(summary, started=started, status=status, failure=failure, arguments=arguments or {})
     if not dry_run and (summary.created or summary.updated):
         refresh_planner_statistics()
     return summary
 
 
 def refresh_planner_statistics() -> None:
-    """SQLite keeps no statistics by itself: after a big import its planner can pick a poor index
-    (a filtered queue 33 ms -> 108 ms). `PRAGMA optimize` re-analyses only what needs it, and is cheap.
-    PostgreSQL's autovacuum does the same on its own."""
-    if connection.vendor == "sqlite":
+    """SQLite keeps no statistics by itself: after a big import its planner can pick a poor index.
+    `PRAGMA optimize` re-analyses only what needs it, and is cheap. PostgreSQL's autovacuum does the
+    same on its own. Housekeeping: if it cannot run now (an editor's write holds the database), the
+    next import runs it; it never fails this one."""
+    if connection.vendor != "sqlite":
+        return
+    try:
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA optimize")
+    except DatabaseError as error:
+        logger.warning("Skipped refreshing the planner's statistics: %s", error)
 
 
-def record_run(summary: ImportSummary, *, started, status: str, arguments: dict) -> ImportRun:
+def record_run(summary: ImportSummary, *, started, status: str, failure: str = "", arguments: dict) -> ImportRun | None:
+    """Log the run. A run whose database is gone cannot log itself: it says so, and its exit code tells."""
+    try:
+        return _create_run(summary, started=started, status=status, failure=failure, arguments=arguments)
+    except DatabaseError as error:
+        logger.warning("Could not log this import run: %s", error)
+        return None
+
+
+def _create_run(summary: ImportSummary, *, started, status: str, failure: str, arguments: dict) -> ImportRun:
     return ImportRun.objects.create(
+        failure=failure,
         finished_at=timezone.now(),
         arguments={**arguments, "started": started.isoformat()},
         status=status,

@@ -276,6 +276,7 @@ class ImportRun(models.Model):
     unchanged = models.PositiveIntegerField(default=0)
     rejected = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True, help_text="One {path, line, message} per rejected file.")
+    failure = models.TextField(blank=True, default="", help_text="Why and where a failed run stopped.")
 
     class Meta:
         ordering = ["-started_at"]

@@ -8,7 +8,7 @@ change offers an Undo button, and its batch is kept in the session for `z`.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -205,10 +205,20 @@ def query_suffix(request) -> str:
     return f"?{request.GET.urlencode()}" if request.GET else ""
 
 
+def unversioned(form) -> HttpResponseBadRequest | None:
+    """400 for a change that does not say which version of the article it was made on: saving it
+    would skip the conflict check (a hand-made request, or a page from before versions)."""
+    if form.is_valid() or not form.version_is_unreadable:
+        return None
+    return HttpResponseBadRequest(" ".join(form.errors["version"]), content_type="text/plain; charset=utf-8")
+
+
 @editor_action(PUBLISH)
 def change_status(request, pk, action):
     form = StatusForm(request.POST)
     change = {"publish": editorial.publish, "unpublish": editorial.unpublish, "reject": editorial.reject}[action]
+    if refused := unversioned(form):
+        return refused
     if form.is_valid():
         apply_change(request, lambda: change(
             pk, user=request.user, source=SOURCE, expected_version=form.cleaned_data["version"]
@@ -221,6 +231,8 @@ def change_status(request, pk, action):
 @editor_action()
 def scores(request, pk):
     form = ScoresForm(request.POST)
+    if refused := unversioned(form):
+        return refused
     if form.is_valid():
         apply_change(request, lambda: editorial.set_scores(
             pk, user=request.user, source=SOURCE, quality=form.cleaned_data["quality"],

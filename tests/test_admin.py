@@ -270,7 +270,7 @@ def test_list_editable_saves_through_the_service(editor_admin, staff_editor):
 
     assert response.status_code == 302
     second.refresh_from_db()
-    assert (second.quality, second.status, second.version) == (99, "published", 2)
+    assert (second.quality, second.status, second.version) == (99, "published", 3)  # two fields: two versions
     assert second.editor_fields == ["status", "quality"] or second.editor_fields == ["quality", "status"]
     logged = AuditEntry.objects.filter(article=second).order_by("field")
     assert [(e.field, e.old_value, e.new_value, e.source, e.user) for e in logged] == [

@@ -351,13 +351,14 @@ def test_undo_restores_a_single_change_and_audits_it(editor, second_editor):
     result = editorial.undo(done.batch, user=second_editor, source="dashboard")
 
     article.refresh_from_db()
-    assert (article.quality, article.heat, article.version) == (50, 10, 3)
+    # Each audited field takes the next version: two fields changed (2, 3), then both undone (4, 5).
+    assert (article.quality, article.heat, article.version) == (50, 10, 5)
     assert result.count == 1 and result.batch not in ("", done.batch)
     assert result.message == f"Undid the change to “{article.title}”."
-    undone = AuditEntry.objects.filter(batch=result.batch).order_by("field")
+    undone = AuditEntry.objects.filter(batch=result.batch).order_by("version")
     assert [(e.action, e.field, e.old_value, e.new_value, e.user, e.source, e.version) for e in undone] == [
-        ("undo", "heat", 20, 10, second_editor, "dashboard", 3),
-        ("undo", "quality", 70, 50, second_editor, "dashboard", 3),
+        ("undo", "heat", 20, 10, second_editor, "dashboard", 4),
+        ("undo", "quality", 70, 50, second_editor, "dashboard", 5),
     ]
 
 

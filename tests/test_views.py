@@ -247,7 +247,7 @@ def test_inline_scores_save_quality_and_heat_of_one_row(editor_client):
 
     assert response.status_code == 302 and response["Location"] == "/articles/?o=-heat"
     article.refresh_from_db()
-    assert (article.quality, article.heat, article.version) == (72, 33, 2)
+    assert (article.quality, article.heat, article.version) == (72, 33, 3)  # one version per changed field
     assert set(AuditEntry.objects.filter(article=article).values_list("field", flat=True)) == {"quality", "heat"}
 
 
@@ -387,7 +387,7 @@ def test_edit_form_saves_excerpt_and_quality_and_returns_to_the_page(editor_clie
 
     assert response.redirect_chain[0][0] == f"/articles/{article.pk}/?status=awaiting"
     article.refresh_from_db()
-    assert (article.excerpt, article.quality, article.version) == ("Better words", 80, 2)
+    assert (article.excerpt, article.quality, article.version) == ("Better words", 80, 3)  # one version per changed field
     assert {e.field for e in AuditEntry.objects.filter(article=article)} == {"excerpt", "quality"}
     assert article.editor_fields == ["excerpt", "quality"]
     assert "Saved the excerpt and quality of “Story" in response.content.decode()

@@ -1,4 +1,9 @@
-"""`import_articles PATH [PATH ...]`: a thin shell around `articles.importing.import_paths`."""
+"""`import_articles PATH [PATH ...]`: a thin shell around `articles.importing.import_paths`.
+
+Exit status: 0 every file imported (or unchanged); 1 some files were rejected (the rest imported);
+2 a usage error (nothing done); 3 the run itself failed (the database stopped answering: it stopped
+there, whole batches before it committed); 130 interrupted (Ctrl-C; whole batches committed).
+"""
 
 import os
 import sys
@@ -8,8 +13,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from articles.importing import DEFAULT_BATCH_SIZE, import_paths
+from articles.importing import DEFAULT_BATCH_SIZE, ImportFailed, import_paths
 from articles.reading import iter_files
+
+
+EXIT_SOME_REJECTED = 1
+EXIT_USAGE = 2
+EXIT_RUN_FAILED = 3
+EXIT_INTERRUPTED = 130
 
 
 class Command(BaseCommand):
@@ -32,11 +43,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if options["max_bytes"] < 1 or options["batch_size"] < 1 or options["jobs"] < 1:
-            raise CommandError("--max-bytes, --batch-size and --jobs must be positive.", returncode=2)
+            raise CommandError("--max-bytes, --batch-size and --jobs must be positive.", returncode=EXIT_USAGE)
         try:
             total = sum(1 for _ in iter_files(options["paths"]))  # for the progress bar; keeps no list
         except FileNotFoundError as error:
-            raise CommandError(str(error), returncode=2) from None
+            raise CommandError(str(error), returncode=EXIT_USAGE) from None
         with ExitStack() as stack:
             report = stack.enter_context(open(options["report"], "w", encoding="utf-8")) if options["report"] else None
             progress = stack.enter_context(
@@ -54,17 +65,23 @@ class Command(BaseCommand):
                 if report:
                     report.write(result.as_json() + "\n")
 
-            summary = import_paths(
-                options["paths"],
-                dry_run=options["dry_run"],
-                overwrite_edits=options["overwrite_edits"],
-                max_bytes=options["max_bytes"],
-                batch_size=options["batch_size"],
-                jobs=options["jobs"],
-                on_result=on_result,
-                arguments={k: options[k] for k in ("paths", "dry_run", "overwrite_edits", "max_bytes", "report")},
-            )
+            try:
+                summary = import_paths(
+                    options["paths"],
+                    dry_run=options["dry_run"],
+                    overwrite_edits=options["overwrite_edits"],
+                    max_bytes=options["max_bytes"],
+                    batch_size=options["batch_size"],
+                    jobs=options["jobs"],
+                    on_result=on_result,
+                    arguments={k: options[k] for k in ("paths", "dry_run", "overwrite_edits", "max_bytes", "report")},
+                )
+            except ImportFailed as failure:
+                raise CommandError(f"import stopped: {failure}", returncode=EXIT_RUN_FAILED) from failure
+            except KeyboardInterrupt:
+                self.stderr.write("import interrupted: the batches written so far are committed.")
+                sys.exit(EXIT_INTERRUPTED)
         line = str(summary) + (" (dry run: nothing written)" if options["dry_run"] else "")
         self.stdout.write(self.style.SUCCESS(line) if not summary.rejected else self.style.WARNING(line))
         if summary.rejected:
-            sys.exit(1)
+            sys.exit(EXIT_SOME_REJECTED)

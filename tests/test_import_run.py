@@ -1,0 +1,121 @@
+"""What stops an import run, and what never does: a file's problem is that file's rejection; only the run's
+own failure (the database gone) stops it, logged with where it stopped and its own exit code."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import OperationalError, connection
+
+from articles import importing
+from articles.importing import ImportFailed, import_paths
+from articles.management.commands.import_articles import EXIT_RUN_FAILED
+from articles.models import Article, ImportRun
+from tests.builders import write_item
+
+pytestmark = pytest.mark.django_db
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+def test_an_unexpected_error_writing_one_file_rejects_that_file_alone(tmp_path, monkeypatch):
+    for slug in ("first", "cursed", "last"):
+        write_item(tmp_path, slug)
+    original = importing.Importer.write
+
+    def write(self, items):
+        if any(item.key == "cursed" for item in items):
+            raise UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates not allowed")
+        return original(self, items)
+
+    monkeypatch.setattr(importing.Importer, "write", write)
+
+    summary = import_paths([tmp_path], batch_size=10)
+
+    assert (summary.created, summary.rejected) == (2, 1)
+    [error] = summary.errors
+    assert error.path.endswith("cursed.md")
+    assert error.message.startswith("unexpected error while writing it: UnicodeEncodeError")
+    assert set(Article.objects.values_list("source_key", flat=True)) == {"first", "last"}
+
+
+def test_a_database_that_stops_answering_stops_the_run_and_logs_where(tmp_path, monkeypatch):
+    for index in range(4):
+        write_item(tmp_path, f"story-{index}")
+    original = importing.Importer.write_batch
+
+    def write_batch(self, items):
+        if any(item.key == "story-2" for item in items):
+            raise OperationalError("server closed the connection unexpectedly")
+        return original(self, items)
+
+    monkeypatch.setattr(importing.Importer, "write_batch", write_batch)
+    monkeypatch.setattr(importing, "database_is_reachable", lambda: False)
+
+    with pytest.raises(ImportFailed, match="stopped answering while writing .*story-2.md"):
+        import_paths([tmp_path], batch_size=2)
+
+    run = ImportRun.objects.get()
+    assert run.status == ImportRun.Status.FAILED and "story-2.md" in run.failure
+    assert run.created == 2  # the batch before it committed
+    assert set(Article.objects.values_list("source_key", flat=True)) == {"story-0", "story-1"}
+
+
+def test_the_command_exits_with_its_own_code_when_the_run_fails(tmp_path, monkeypatch):
+    write_item(tmp_path, "story")
+    monkeypatch.setattr(importing.Importer, "prepare", lambda *args: (_ for _ in ()).throw(OperationalError("gone")))
+
+    with pytest.raises(CommandError, match="import stopped: the database stopped answering") as caught:
+        call_command("import_articles", str(tmp_path), "--no-progress")
+
+    assert caught.value.returncode == EXIT_RUN_FAILED == 3
+
+
+def test_an_unreachable_database_exits_3_with_one_line_and_no_traceback(tmp_path):
+    write_item(tmp_path, "story")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings",
+           "DATABASE_URL": "postgres://postgres@127.0.0.1:9/none"}  # nothing listens on the discard port
+
+    finished = subprocess.run(
+        [sys.executable, "manage.py", "import_articles", str(tmp_path), "--no-progress"],
+        cwd=PROJECT, env=env, capture_output=True, text=True, timeout=120,
+    )
+
+    assert finished.returncode == 3
+    assert "import stopped: the database stopped answering" in finished.stderr
+    assert "Traceback" not in finished.stderr + finished.stdout
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="PRAGMA optimize is SQLite's housekeeping")
+def test_housekeeping_after_the_writes_never_fails_the_run(tmp_path, monkeypatch, caplog):
+    write_item(tmp_path, "story")
+    original = connection.cursor
+
+    class LockedForOptimize:
+        def __init__(self):
+            self.cursor = original()
+
+        def __enter__(self):
+            self.cursor.__enter__()
+            return self
+
+        def __exit__(self, *exc):
+            return self.cursor.__exit__(*exc)
+
+        def execute(self, sql, params=None):
+            if sql == "PRAGMA optimize":
+                raise OperationalError("database is locked")
+            return self.cursor.execute(sql, params)
+
+        def __getattr__(self, name):
+            return getattr(self.cursor, name)
+
+    monkeypatch.setattr(importing.connection, "cursor", LockedForOptimize)
+
+    summary = import_paths([tmp_path])
+
+    assert summary.created == 1 and ImportRun.objects.get().status == ImportRun.Status.FINISHED
+    assert "Skipped refreshing the planner's statistics: database is locked" in caplog.text
