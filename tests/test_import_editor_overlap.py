@@ -8,7 +8,6 @@ in CI, where the lost saves were seen); the smaller tests pin down each rule on 
 
 import random
 import threading
-import time
 from collections import defaultdict
 from dataclasses import dataclass
 
