@@ -74,10 +74,7 @@ class ImportSummary:
         setattr(self, result.status, getattr(self, result.status) + 1)
 
     def __str__(self) -> str:
-        return (
-            f"{self.files} files: {self.created} created, {self.updated} updated, "
-            f"{self.unchanged} unchanged, {self.rejected} rejected"
-        )
+        return ImportRun.describe_counts(self)
 
 
 class ImportFailed(Exception):
@@ -115,12 +112,12 @@ def start_batch_transaction() -> None:
     batch commit without waiting for its WAL to reach the disk.
 
     PostgreSQL: a transaction-scoped advisory lock, and `synchronous_commit` off
-    for this transaction only. A server crash can then lose the last batches of
-    a run (at most about 0.6 s of them), never half of one; the next run imports
-    those files again, since their content hash is not in the database. On this
-    machine a batch waited longer for its commit than for its inserts: 0.44 to
-    0.55 import/parse (bench/import_speed.py). SQLite needs neither: its
-    IMMEDIATE transactions already admit one writer at a time.
+    for this transaction only, because a batch otherwise waits longer for its
+    commit's disk flush than for its inserts (docs/PERFORMANCE.md). A server crash
+    can then lose the last batches of a run (the WAL writer's delay's worth), never
+    half of one; the next run imports those files again, since their content hash
+    is not in the database. SQLite needs neither: its IMMEDIATE transactions
+    already admit one writer at a time.
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -151,6 +148,50 @@ EXISTING_VALUES = (
 ) + COMPARED_COLUMNS
 
 
+# What tells an unchanged file from a changed one, read for a whole batch before parsing anything.
+UNCHANGED_TEST_VALUES = ("source_key", "content_hash", "editor_fields")
+
+
+class RunKeys:
+    """The source keys a run has read, in a temporary table rather than in memory.
+
+    Two files with the same name in one run: the second is rejected. Keeping every key in a Python
+    set made the importer's memory grow with the number of files; the table lives on the run's own
+    connection and is dropped when the run ends.
+    """
+
+    TABLE = "newsroom_import_run_keys"
+
+    def __init__(self):
+        self.created = False
+
+    def add_batch(self, keys: list[str]) -> set[str]:
+        """Record `keys`; return those an earlier batch of the run already had."""
+        if not keys:
+            return set()
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            if not self.created:
+                cursor.execute(f"DROP TABLE IF EXISTS {quote(self.TABLE)}")
+                cursor.execute(f"CREATE TEMPORARY TABLE {quote(self.TABLE)} (source_key VARCHAR(255) PRIMARY KEY)")
+                self.created = True
+            placeholders = ", ".join(["%s"] * len(keys))
+            cursor.execute(f"SELECT source_key FROM {quote(self.TABLE)} WHERE source_key IN ({placeholders})", keys)
+            earlier = {row[0] for row in cursor.fetchall()}
+            new = list(dict.fromkeys(key for key in keys if key not in earlier))
+            cursor.executemany(f"INSERT INTO {quote(self.TABLE)} (source_key) VALUES (%s)", [[key] for key in new])
+        return earlier
+
+    def close(self) -> None:
+        if self.created:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(self.TABLE)}")
+            except DatabaseError:  # the connection is gone, and its temporary table with it
+                pass
+            self.created = False
+
+
 class Importer:
     """Imports files in batches. Keeps provider and topic ids cached for the whole run."""
 
@@ -162,7 +203,7 @@ class Importer:
         self.provider_ids: dict[str, int] = {}
         self.provider_mappings: dict[str, dict] = {}
         self.topic_ids: dict[str, int] = {}
-        self.seen_keys: set[str] = set()  # only keys: memory per file must stay tiny
+        self.seen_keys = RunKeys()
 
     # reading ------------------------------------------------------------------------
 
@@ -180,9 +221,6 @@ class Importer:
             return self.rejected(path, key, None, f"cannot read: {error.strerror or error}")
         if len(key) > 255:
             return self.rejected(path, key, None, "file name is longer than 255 characters")
-        if key in self.seen_keys:
-            return self.rejected(path, key, None, f"same source key {key!r} as another file in this run")
-        self.seen_keys.add(key)
         return PendingFile(path=path, key=key, data=data, content_hash=hashlib.blake2b(data, digest_size=20).hexdigest())
 
     @staticmethod
@@ -199,9 +237,10 @@ class Importer:
         for path in paths:
             item = self.read(path)
             (batch.results if isinstance(item, FileResult) else pending).append(item)
+        pending = self.first_of_each_key(pending, batch.results)
         existing = {
             row["source_key"]: row
-            for row in Article.objects.filter(source_key__in=[p.key for p in pending]).values(*EXISTING_VALUES)
+            for row in Article.objects.filter(source_key__in=[p.key for p in pending]).values(*UNCHANGED_TEST_VALUES)
         } if pending else {}
         for item in pending:
             item.existing = existing.get(item.key)
@@ -213,6 +252,21 @@ class Importer:
         for item in batch.to_parse:
             item.data = None  # handed to the parser; keep memory flat
         return batch
+
+    def first_of_each_key(self, items: list[PendingFile], results: list[FileResult]) -> list[PendingFile]:
+        """Items whose source key no earlier file of this run had; the others are rejected."""
+        earlier = self.seen_keys.add_batch([item.key for item in items])
+        first = []
+        for item in items:
+            if item.key in earlier:
+                results.append(self.rejected(item.path, item.key, None, f"same source key {item.key!r} as another file in this run"))
+            else:
+                earlier.add(item.key)
+                first.append(item)
+        return first
+
+    def close(self) -> None:
+        self.seen_keys.close()
 
     def finish(self, batch: PreparedBatch) -> list[FileResult]:
         """Collect a batch's parse results and write the good files in one transaction."""
@@ -559,7 +613,7 @@ def gc_paused():
     """Pause the cyclic garbage collector for one batch.
 
     Parsing allocates hundreds of thousands of short-lived objects and none of them form cycles;
-    the collector would scan the batch's live records again and again (~15% of import time).
+    the collector would scan the batch's live records again and again (docs/PERFORMANCE.md has the cost).
     It runs again between batches, so memory stays bounded by the batch size.
     """
     was_enabled = gc.isenabled()
@@ -639,6 +693,7 @@ def import_paths(
         raise ImportFailed(failure) from error
     finally:
         parser.close()
+        importer.close()
         if not dry_run and (summary.created or summary.updated or summary.rejected or failure):
             record_run(summary, started=started, status=status, failure=failure, arguments=arguments or {})
     if not dry_run and (summary.created or summary.updated):

@@ -286,7 +286,12 @@ class ImportRun(models.Model):
 
     @property
     def summary(self) -> str:
+        return self.describe_counts(self)
+
+    @staticmethod
+    def describe_counts(counts) -> str:
+        """The summary line of a run, or of an import still counting (`importing.ImportSummary`)."""
         return (
-            f"{self.files} files: {self.created} created, {self.updated} updated, "
-            f"{self.unchanged} unchanged, {self.rejected} rejected"
+            f"{counts.files} files: {counts.created} created, {counts.updated} updated, "
+            f"{counts.unchanged} unchanged, {counts.rejected} rejected"
         )
