@@ -4,7 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from .models import Article
-from .schema import INT32
+from .schema import EDITABLE_FIELDS, INT32
 
 STATUS_ACTIONS = {
     "publish": Article.Status.PUBLISHED,
@@ -46,12 +46,8 @@ class ReviewForm(VersionedForm):
 
     @classmethod
     def for_article(cls, article: Article) -> "ReviewForm":
-        initial = {name: getattr(article, name) for name in cls.editable_fields()}
+        initial = {name: getattr(article, name) for name in EDITABLE_FIELDS}
         return cls(initial={**initial, "version": article.version})
-
-    @staticmethod
-    def editable_fields() -> tuple[str, ...]:
-        return ("excerpt", "quality", "heat", "status")
 
     def clean_excerpt(self) -> str:
         # Browsers submit textarea line breaks as CRLF; an untouched excerpt must not count as an edit.
@@ -61,7 +57,7 @@ class ReviewForm(VersionedForm):
         """The fields whose submitted value differs from the article's current one."""
         return {
             name: self.cleaned_data[name]
-            for name in self.editable_fields()
+            for name in EDITABLE_FIELDS
             if self.cleaned_data[name] != getattr(article, name)
         }
 
