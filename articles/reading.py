@@ -1,26 +1,64 @@
 """Find an import's files and parse them, in this process or in worker processes.
 
 Finding is a generator over the paths given (directories walked in name
-order), so a million files never sit in memory as a list. Parsing runs
-`validation.parse_item`, which needs no database, so forked workers can parse
-the next batch while the importer writes the current one.
+order), so a million files never sit in memory as a list. Only regular files
+are yielded: a FIFO would block the reader forever, a device or socket is not
+an item; a symbolic link that leads outside the path given is not followed.
+What is left out is reported to `on_skip` as a `Skipped` (a warning, or a file
+refused for its name). Parsing runs `validation.parse_item`, which needs no
+database, so forked workers can parse the next batch while the importer writes
+the current one.
 """
 
 from __future__ import annotations
 
 import gc
+import logging
 import multiprocessing
 import os
-from collections.abc import Iterable, Iterator
+import stat
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
+from .frontmatter import escape_controls
 from .validation import parse_item
 
 EXTENSIONS = (".md", ".markdown", ".txt")
 
+logger = logging.getLogger(__name__)
+
 
 # --- finding files -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A path the import leaves out. `path` is already escaped for display (`display_path`).
+
+    `rejected`: a news item file refused (its name gives no usable source key), to be
+    counted and reported like any rejected file; otherwise a warning (not a regular
+    file, a link leading outside the path given, an unreadable directory).
+    """
+
+    path: str
+    reason: str
+    rejected: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+def display_path(path: str | os.PathLike) -> str:
+    """A path as messages show it: escaped (repr-like) when it holds a control character, a bidi mark or bytes
+    that are not UTF-8, so that printing it to a terminal or storing it in the run log is safe."""
+    return escape_controls(os.fsdecode(path))
+
+
+def log_skipped(skipped: Skipped) -> None:
+    """The default `on_skip`: a warning in the log."""
+    logger.warning("%s", skipped)
 
 
 def check_paths(paths: Iterable[str | os.PathLike]) -> list[Path]:
@@ -28,31 +66,171 @@ def check_paths(paths: Iterable[str | os.PathLike]) -> list[Path]:
     checked = [Path(raw) for raw in paths]
     for path in checked:
         if not path.exists():
-            raise FileNotFoundError(f"{path}: no such file or directory")
+            raise FileNotFoundError(f"{display_path(path)}: no such file or directory")
     return checked
 
 
-def iter_files(paths: Iterable[str | os.PathLike]) -> Iterator[Path]:
+def iter_files(paths: Iterable[str | os.PathLike], on_skip: Callable[[Skipped], None] = log_skipped) -> Iterator[Path]:
     """Every news item file under `paths` (files as given, directories recursively, in name order).
 
-    A generator, so a million files never sit in memory as a list.
+    A generator, so a million files never sit in memory as a list. Never opens
+    anything but directories; what it leaves out goes to `on_skip`.
     """
     for path in check_paths(paths):
-        if not path.is_dir():
+        try:
+            mode = path.stat().st_mode
+        except OSError:  # gone, or unreadable: the importer reports it as that file's error
+            mode = stat.S_IFREG
+        if stat.S_ISDIR(mode):
+            yield from _walk(path, on_skip)
+        elif not stat.S_ISREG(mode):
+            on_skip(Skipped(display_path(path), f"not a regular file ({_kind(mode)}): skipped"))
+        elif problem := _name_problem(path, path.name):
+            on_skip(Skipped(display_path(path), problem, rejected=True))
+        else:
             yield path
-            continue
-        for root, dirs, names in os.walk(path):
-            dirs.sort()
-            for name in sorted(names):
-                if name.lower().endswith(EXTENSIONS):
-                    yield Path(root, name)
 
 
-def discover_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
+def discover_files(paths: Iterable[str | os.PathLike], on_skip: Callable[[Skipped], None] = log_skipped) -> list[Path]:
     """`iter_files` as a list, for callers that want to count or reuse it."""
-    return list(iter_files(paths))
+    return list(iter_files(paths, on_skip))
 
 
+def _walk(top: Path, on_skip: Callable[[Skipped], None]) -> Iterator[Path]:
+    """Depth first, in name order, each directory's files before its subdirectories (as os.walk, top-down).
+
+    Symbolic links are followed only when they lead inside `top`, and a directory
+    reached twice (a link to a parent, or to a sibling) is searched once. An
+    explicit stack: no recursion limit, however deep the tree. Per directory only
+    the names of its item files are kept, as os.walk keeps its names.
+    """
+    root = os.path.realpath(top)
+    searched: set[tuple[int, int]] = set()
+    pending: list[Iterator[str]] = [iter([os.fspath(top)])]
+    while pending:
+        directory = next(pending[-1], None)
+        if directory is None:
+            pending.pop()
+            continue
+        names, subdirectories = _read_directory(directory, root, searched, on_skip)
+        for name in names:
+            yield Path(directory, name)
+        pending.append(iter(subdirectories))
+
+
+def _read_directory(directory: str, root: str, searched: set, on_skip) -> tuple[list[str], list[str]]:
+    """The names of a directory's item files and the paths of the subdirectories to search, in name order."""
+    try:
+        identity = _identity(directory)
+        if identity in searched:
+            on_skip(Skipped(display_path(directory), "a directory already searched (through a link): not searched again"))
+            return [], []
+        searched.add(identity)
+        scan = os.scandir(directory)
+    except OSError as error:
+        on_skip(Skipped(display_path(directory), f"cannot read directory: {error.strerror or error}"))
+        return [], []
+    names, subdirectories, skipped = [], [], []
+    with scan:
+        for entry in scan:
+            kind, note = _entry_kind(entry, root)
+            if kind == "file":
+                problem = _name_problem(entry.path, entry.name)
+                if problem:
+                    skipped.append(Skipped(display_path(entry.path), problem, rejected=True))
+                else:
+                    names.append(entry.name)
+            elif kind == "directory":
+                subdirectories.append(entry.path)
+            elif note:
+                skipped.append(Skipped(display_path(entry.path), note))
+    for notice in sorted(skipped, key=lambda notice: notice.path):
+        on_skip(notice)
+    return sorted(names), sorted(subdirectories)
+
+
+def _entry_kind(entry: os.DirEntry, root: str) -> tuple[str, str]:
+    """("file" | "directory" | "", why it is left out) for one directory entry; mostly from the entry's type alone."""
+    candidate = entry.name.lower().endswith(EXTENSIONS)
+    try:
+        if entry.is_symlink():
+            target = os.path.realpath(entry.path)
+            if not _inside(target, root):
+                if candidate or entry.is_dir():
+                    return "", (f"symbolic link leading outside {display_path(root)} "
+                                f"(to {display_path(target)}): not followed")
+                return "", ""
+            mode = os.stat(entry.path).st_mode
+        elif entry.is_dir(follow_symlinks=False):
+            return "directory", ""
+        elif not candidate:
+            return "", ""
+        elif entry.is_file(follow_symlinks=False):
+            return "file", ""
+        else:
+            mode = entry.stat(follow_symlinks=False).st_mode
+    except OSError:  # a dangling or looping link, an entry gone meanwhile: the importer reports it as that file's
+        return ("file", "") if candidate else ("", "")
+    if stat.S_ISDIR(mode):
+        return "directory", ""
+    if not candidate:
+        return "", ""
+    if not stat.S_ISREG(mode):
+        return "", f"not a regular file ({_kind(mode)}): skipped"
+    return "file", ""
+
+
+def _name_problem(path: str | os.PathLike, name: str) -> str | None:
+    """Why a file's name cannot give an article's source key, or None."""
+    extension = next((ext for ext in EXTENSIONS if name.lower().endswith(ext)), None)
+    key = name[: len(name) - len(extension)] if extension else Path(name).stem
+    if not key.strip("."):
+        return "file name gives no source key (nothing but dots before the extension)"
+    try:
+        os.fspath(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return "file name is not valid UTF-8: it cannot be stored or shown as it is"
+    return None
+
+
+def _inside(target: str, root: str) -> bool:
+    return target == root or target.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _identity(path) -> tuple[int, int]:
+    info = os.stat(path)
+    return info.st_dev, info.st_ino
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device")):
+        if test(mode):
+            return name
+    return "not a file"
+
+
+def open_regular(path: str | os.PathLike):
+    """Open a file for reading, refusing anything but a regular file *without blocking* (OSError).
+
+    `iter_files` already leaves such files out; this closes the gap of a file
+    replaced by a FIFO between finding it and reading it (open() of a FIFO waits
+    for a writer forever; O_NONBLOCK makes it return at once).
+    """
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if not stat.S_ISREG(mode):
+            raise OSError(f"not a regular file ({_kind(mode)})")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(descriptor, True)
+        return os.fdopen(descriptor, "rb")
+    except BaseException:
+        os.close(descriptor)
+        raise
+
+
+# --- parsing ---------------------------------------------------------------------------
 
 
 class WorkerPool:

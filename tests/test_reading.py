@@ -1,0 +1,288 @@
+"""Finding an import's files.
+
+Only regular files are read: a FIFO would block the importer forever, a socket
+or device is not an item. Links leading outside the folder given are not
+followed, names are shown escaped, names without a source key are refused.
+"""
+
+import os
+import socket
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from articles import reading
+from articles.importing import import_paths
+from articles.models import Article
+from articles.reading import Skipped, display_path, iter_files, open_regular
+from tests.builders import item_text, write_item
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+def found(paths, **kwargs) -> tuple[list[str], list[Skipped]]:
+    """(the files iter_files yields, relative to the first path's folder; what it reports as skipped)."""
+    skipped: list[Skipped] = []
+    base = Path(paths[0]) if Path(paths[0]).is_dir() else Path(paths[0]).parent
+    files = [os.path.relpath(path, base) for path in iter_files(paths, on_skip=skipped.append, **kwargs)]
+    return files, skipped
+
+
+def reasons(skipped: list[Skipped]) -> dict[str, str]:
+    return {notice.path.rsplit("/", 1)[-1]: notice.reason for notice in skipped}
+
+
+@pytest.fixture
+def folder(tmp_path) -> Path:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write_item(folder, "good")
+    return folder
+
+
+def test_files_come_in_name_order_each_folders_files_before_its_subfolders(tmp_path):
+    for name in ("b.md", "a.txt", "sub/z.md", "sub/deeper/y.markdown", "sub/c.md", "a-sub/x.md", "notes.json"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(item_text())
+
+    files, skipped = found([tmp_path])
+
+    assert files == ["a.txt", "b.md", "a-sub/x.md", "sub/c.md", "sub/z.md", "sub/deeper/y.markdown"]
+    assert skipped == []
+
+
+# --- what is not a regular file --------------------------------------------------------
+
+
+def test_a_fifo_is_skipped_with_a_warning(folder):
+    os.mkfifo(folder / "pipe.md")
+
+    files, skipped = found([folder])
+
+    assert files == ["good.md"]
+    assert reasons(skipped) == {"pipe.md": "not a regular file (a FIFO): skipped"}
+    assert not skipped[0].rejected
+
+
+def test_a_socket_is_skipped_with_a_warning(folder):
+    server = socket.socket(socket.AF_UNIX)
+    try:
+        server.bind(os.fspath(folder / "live.md"))
+        files, skipped = found([folder])
+    finally:
+        server.close()
+
+    assert files == ["good.md"]
+    assert reasons(skipped) == {"live.md": "not a regular file (a socket): skipped"}
+
+
+def test_a_device_is_skipped_with_a_warning(folder):
+    try:
+        os.mknod(folder / "null.md", stat.S_IFCHR | 0o600, os.makedev(1, 3))
+    except (PermissionError, AttributeError):
+        pytest.skip("creating a device file needs root")
+
+    files, skipped = found([folder])
+
+    assert files == ["good.md"]
+    assert reasons(skipped) == {"null.md": "not a regular file (a character device): skipped"}
+
+
+def test_a_fifo_named_on_the_command_line_is_skipped(folder):
+    os.mkfifo(folder / "pipe.md")
+
+    files, skipped = found([folder / "pipe.md", folder / "good.md"])
+
+    assert files == ["good.md"]
+    assert reasons(skipped) == {"pipe.md": "not a regular file (a FIFO): skipped"}
+
+
+def run_import(*paths: Path, database: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "SQLITE_PATH": str(database)}
+    env.pop("DATABASE_URL", None)
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=PROJECT, env=env, check=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", "import_articles", *map(str, paths), "--no-progress"],
+        cwd=PROJECT, env=env, capture_output=True, text=True, timeout=60,
+    )
+
+
+def test_the_importer_does_not_wait_on_a_fifo(folder, tmp_path):
+    os.mkfifo(folder / "pipe.md")
+    os.mkfifo(folder / "direct.md")
+
+    result = run_import(folder, folder / "direct.md", database=tmp_path / "db.sqlite3")  # would block forever before
+
+    assert "1 files: 1 created" in result.stdout
+    assert "pipe.md: not a regular file (a FIFO): skipped" in result.stderr
+
+
+def test_open_regular_refuses_a_fifo_without_blocking(folder):
+    os.mkfifo(folder / "pipe.md")
+
+    with pytest.raises(OSError, match="not a regular file"):
+        open_regular(folder / "pipe.md")
+    with open_regular(folder / "good.md") as handle:
+        assert handle.read().startswith(b"---\n")
+
+
+# --- symbolic links -----------------------------------------------------------------------
+
+
+def test_links_leading_outside_the_folder_are_not_followed(folder, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    write_item(outside, "secret")
+    (folder / "secret.md").symlink_to(outside / "secret.md")
+    (folder / "elsewhere").symlink_to(outside)
+    (folder / "passwd.md").symlink_to("/etc/passwd")
+    (folder / "null.md").symlink_to("/dev/null")
+
+    files, skipped = found([folder])
+
+    assert files == ["good.md"]
+    assert set(reasons(skipped)) == {"secret.md", "elsewhere", "passwd.md", "null.md"}
+    assert all("symbolic link leading outside" in notice.reason and "not followed" in notice.reason for notice in skipped)
+    assert f"(to {outside / 'secret.md'})" in reasons(skipped)["secret.md"]
+
+
+def test_links_inside_the_folder_are_followed_and_a_loop_is_searched_once(folder):
+    (folder / "sub").mkdir()
+    write_item(folder / "sub", "inner")
+    (folder / "alias.md").symlink_to(folder / "good.md")
+    (folder / "sub" / "up").symlink_to("..")
+    (folder / "zz-same-sub").symlink_to("sub")
+
+    files, skipped = found([folder])
+
+    assert files == ["alias.md", "good.md", "sub/inner.md"]
+    assert {notice.reason for notice in skipped} == {
+        "a directory already searched (through a link): not searched again"
+    }
+
+
+def test_a_linked_folder_named_on_the_command_line_is_searched(folder, tmp_path):
+    (tmp_path / "link").symlink_to(folder)
+    (folder / "alias.md").symlink_to("good.md")
+
+    files, skipped = found([tmp_path / "link"])
+
+    assert files == ["alias.md", "good.md"] and skipped == []
+
+
+def test_a_dangling_link_is_left_to_the_importer_to_report(folder):
+    (folder / "gone.md").symlink_to(folder / "missing.md")
+
+    files, _ = found([folder])
+
+    assert files == ["gone.md", "good.md"]
+
+
+def test_an_unreadable_folder_is_a_warning(folder, monkeypatch):
+    (folder / "locked").mkdir()
+    real_scandir = os.scandir
+
+    def scandir(path):
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied")
+        return real_scandir(path)
+
+    monkeypatch.setattr(reading.os, "scandir", scandir)
+    files, skipped = found([folder])
+
+    assert files == ["good.md"]
+    assert reasons(skipped) == {"locked": "cannot read directory: Permission denied"}
+
+
+@pytest.fixture
+def deep_tree(tmp_path):
+    """1,200 nested folders (os.walk recursed once per level), removed bottom-up afterwards: shutil.rmtree
+    recurses too, and would fail on it when pytest cleans its temporary folders."""
+    folders = [os.fspath(tmp_path)]
+    for _ in range(1200):
+        folders.append(folders[-1] + "/d")
+        os.mkdir(folders[-1])
+    Path(folders[-1], "bottom.md").write_text(item_text())
+    yield tmp_path
+    os.unlink(Path(folders[-1], "bottom.md"))
+    for folder in reversed(folders[1:]):
+        os.rmdir(folder)
+
+
+def test_a_very_deep_tree_is_searched_without_recursion(deep_tree):
+    files, _ = found([deep_tree])
+
+    assert files == ["/".join(["d"] * 1200 + ["bottom.md"])]
+
+
+# --- names -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["..md", "...md", ".md", "..MD", "....markdown", "..txt"])
+def test_a_name_that_gives_no_source_key_is_refused(folder, name):
+    (folder / name).write_text(item_text())
+
+    files, skipped = found([folder])
+
+    assert files == ["good.md"]
+    assert skipped == [Skipped(str(folder / name), "file name gives no source key (nothing but dots before the extension)",
+                               rejected=True)]
+
+
+def test_names_with_dots_and_a_key_are_fine(folder):
+    for name in (".hidden.md", "a..md", "v1.2.md"):
+        (folder / name).write_text(item_text())
+
+    assert found([folder])[0] == [".hidden.md", "a..md", "good.md", "v1.2.md"]
+
+
+@pytest.mark.parametrize("name, shown", [
+    ("a\nb.md", "'a\\nb.md'"), ("\x1b[31mred.md", "'\\x1b[31mred.md'"), ("tab\there.md", "'tab\\there.md'"),
+    ("\u202eexe.md", "'\\u202eexe.md'"), ("ünï ✓.md", "ünï ✓.md"),
+])
+def test_names_with_control_characters_are_shown_escaped(folder, name, shown):
+    (folder / name).write_text(item_text())
+    os.mkfifo(folder / f"{name}.md")
+
+    files, skipped = found([folder])
+
+    assert name in files
+    assert display_path(name) == shown
+    assert [notice.path for notice in skipped] == [display_path(folder / f"{name}.md")]
+    assert "\x1b" not in str(skipped[0]) and "\n" not in str(skipped[0]) and "\u202e" not in str(skipped[0])
+
+
+def test_a_name_that_is_not_utf8_is_refused(folder):
+    raw = os.fsencode(folder) + b"/caf\xe9.md"
+    with open(raw, "w") as handle:
+        handle.write(item_text())
+
+    files, skipped = found([folder])
+
+    assert files == ["good.md"]
+    assert skipped[0].rejected and skipped[0].reason.startswith("file name is not valid UTF-8")
+    assert skipped[0].path.endswith("caf\\udce9.md'") and skipped[0].path.isprintable()
+
+
+@pytest.mark.django_db
+def test_the_import_of_a_folder_with_odd_names_imports_the_rest(folder):
+    with open(os.fsencode(folder) + b"/caf\xe9.md", "w") as handle:
+        handle.write(item_text("cafe"))
+    (folder / "..md").write_text(item_text("dots"))
+    os.mkfifo(folder / "pipe.md")
+    (folder / "a\x1b[31mb.md").write_text(item_text("escape"))
+
+    summary = import_paths([folder])
+
+    assert summary.created == 2
+    assert sorted(Article.objects.values_list("source_key", flat=True)) == ["a\x1b[31mb", "good"]
+
+
+def test_the_default_is_a_logged_warning(folder, caplog):
+    os.mkfifo(folder / "pipe.md")
+
+    assert [path.name for path in iter_files([folder])] == ["good.md"]
+    assert f"{folder / 'pipe.md'}: not a regular file (a FIFO): skipped" in caplog.text
