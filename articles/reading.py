@@ -7,16 +7,21 @@ an item; a symbolic link that leads outside the path given is not followed.
 What is left out is reported to `on_skip` as a `Skipped` (a warning, or a file
 refused for its name). Parsing runs `validation.parse_item`, which needs no
 database, so forked workers can parse the next batch while the importer writes
-the current one.
+the current one; they exit when the importer dies, however it dies.
 """
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import logging
 import multiprocessing
 import os
+import signal
 import stat
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -243,7 +248,8 @@ class WorkerPool:
 
     def __init__(self, jobs: int):
         self.executor = ProcessPoolExecutor(
-            max_workers=jobs, mp_context=multiprocessing.get_context("fork"), initializer=gc.disable
+            max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
+            initializer=_start_worker, initargs=(os.getpid(),),
         )
 
     def start(self, datas: list[bytes]) -> Iterator:
@@ -251,6 +257,40 @@ class WorkerPool:
 
     def close(self) -> None:
         self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+ORPHAN_CHECK_SECONDS = 0.5  # where there is no prctl: how often a worker looks for its parent
+
+
+def _start_worker(parent: int) -> None:
+    """Runs first in each worker: no cyclic garbage collector (parsing makes no cycles), and an exit
+    as soon as the importer is gone, even killed with SIGKILL: nothing else would end a worker
+    waiting for work, since its siblings hold the task queue open."""
+    gc.disable()
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not a handler the importer may have installed before forking
+    if not _set_parent_death_signal():
+        threading.Thread(target=_exit_when_orphaned, args=(parent,), name="parent-watch", daemon=True).start()
+    if os.getppid() != parent:  # the importer died before the signal was asked for
+        os._exit(1)
+
+
+def _set_parent_death_signal() -> bool:
+    """Linux: have the kernel send SIGTERM to this process when its parent dies (prctl PR_SET_PDEATHSIG)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    """Elsewhere: poll the parent's pid (an orphan is adopted by another process)."""
+    while os.getppid() == parent:
+        time.sleep(ORPHAN_CHECK_SECONDS)
+    os._exit(1)
 
 
 class InProcessParser:

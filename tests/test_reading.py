@@ -1,15 +1,18 @@
-"""Finding an import's files.
+"""Finding an import's files, and the worker processes that parse them.
 
 Only regular files are read: a FIFO would block the importer forever, a socket
 or device is not an item. Links leading outside the folder given are not
-followed, names are shown escaped, names without a source key are refused.
+followed, names are shown escaped, names without a source key are refused,
+and parser workers die with the importer.
 """
 
 import os
+import signal
 import socket
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -286,3 +289,68 @@ def test_the_default_is_a_logged_warning(folder, caplog):
 
     assert [path.name for path in iter_files([folder])] == ["good.md"]
     assert f"{folder / 'pipe.md'}: not a regular file (a FIFO): skipped" in caplog.text
+
+
+# --- workers die with the importer ---------------------------------------------------------
+
+WORKERS = """
+import sys
+sys.path.insert(0, {project!r})
+from articles import reading
+if {polling!r}:
+    reading._set_parent_death_signal = lambda: False
+    reading.ORPHAN_CHECK_SECONDS = 0.1
+pool = reading.WorkerPool(2)
+data = {data!r}
+list(pool.start([data] * 64))
+print("ready", flush=True)
+while True:
+    list(pool.start([data] * 2000))
+"""
+
+
+def children_of(pid: int) -> list[int]:
+    children = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid and fields[0] not in "ZX":
+                children.append(int(entry.name))
+    return children
+
+
+def running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in "ZX"  # a zombie has exited; only its parent (init, here) has yet to reap it
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc to find the workers")
+@pytest.mark.parametrize("polling", [False, True], ids=["parent-death-signal", "polling-fallback"])
+def test_workers_exit_when_the_importer_is_killed(polling):
+    script = WORKERS.format(project=str(PROJECT), polling=polling, data=item_text("worker").encode())
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    workers: list[int] = []
+    try:
+        assert parent.stdout.readline().strip() == "ready"
+        workers = children_of(parent.pid)
+        assert len(workers) == 2 and all(running(pid) for pid in workers)
+
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while any(running(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+        assert not any(running(pid) for pid in workers)
+    finally:  # leave nothing running, whatever failed
+        parent.kill()
+        parent.wait(timeout=10)
+        for pid in workers:
+            if running(pid):
+                os.kill(pid, signal.SIGKILL)
