@@ -323,3 +323,65 @@ def test_odd_but_valid_files_import(case_id, extra, tmp_path):
     summary = import_paths([tmp_path])
 
     assert summary.created == 1, [str(error) for error in summary.errors]
+
+
+# --- the stored range: every page shows its ends, in any time zone ------------------------
+
+EDGES = {
+    "earliest": "0001-01-02T00:00:00Z",
+    "latest": "9999-12-30T23:59:59.999999Z",
+    "latest-east": "9999-12-31T13:59:59+14:00",
+    "earliest-west": "0001-01-01T12:00:00-12:00",
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("zone", ["UTC", "Pacific/Kiritimati", "Etc/GMT+12"])
+def test_items_at_the_ends_of_the_stored_range_show_on_every_page(zone, tmp_path, superuser, client, settings):
+    from django.urls import reverse
+
+    from articles.exporting import export_articles
+
+    settings.TIME_ZONE = zone
+    for name, stamp in EDGES.items():
+        related = f"related:\n  - title: R\n    webUrl: https://r.example/{name}\n    publishedDateTime: {stamp}\n"
+        (tmp_path / f"{name}.md").write_text(
+            f"---\ntitle: {name}\nwebUrl: https://news.example/{name}\npublishedDateTime: {stamp}\npublished: true\n"
+            f"topics: [Edges]\nprovider: {{name: Edge, domain: edge.example}}\n{related}---\n"
+        )
+    assert import_paths([tmp_path]).created == len(EDGES)
+    client.force_login(superuser)
+    article = Article.objects.get(source_key="latest")
+    pages = [
+        reverse("articles:dashboard"), reverse("articles:queue"), reverse("articles:queue") + "?sort=published",
+        reverse("articles:review", args=[article.pk]),
+        reverse("admin:articles_article_change", args=[article.pk]),
+        reverse("public:api-articles"), reverse("public:api-article", args=[article.source_key]),
+        *(reverse(f"public:{kind}-{fmt}", **extra) for fmt in ("rss", "atom", "json") for kind, extra in (
+            ("feed", {}), ("topic-feed", {"args": ["edges"]}), ("provider-feed", {"args": ["edge.example"]}))),
+    ]
+    for url in pages:
+        assert client.get(url).status_code == 200, url
+
+    summary = export_articles(tmp_path / "out")
+    assert summary.files == len(EDGES) and not summary.errors
+    for name, stamp in EDGES.items():
+        assert f"publishedDateTime: {stamp}\n" in (tmp_path / "out" / f"{name}.md").read_text()
+
+
+@pytest.mark.django_db
+@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
+    "articles/admin.py periods_between() asks for the year after 9999 (date hierarchy of the article "
+    "changelist): a fix belongs to the admin's owner; this test then passes, and strict xfail says so"
+))
+def test_the_admin_changelist_shows_an_item_of_year_9999(tmp_path, superuser, client):
+    from django.urls import reverse
+
+    for name, stamp in (("latest", "9999-12-30T23:59:59Z"), ("today", "2024-05-01T10:00:00Z")):
+        (tmp_path / f"{name}.md").write_text(
+            f"---\ntitle: {name}\nwebUrl: https://news.example/{name}\npublishedDateTime: {stamp}\n---\n"
+        )
+    import_paths([tmp_path])
+    client.force_login(superuser)
+
+    assert client.get(reverse("admin:articles_article_changelist")).status_code == 200
