@@ -88,14 +88,19 @@ _NO_KEY = object()
 def _construct_timestamp(loader, node):
     value = SafeLoader.construct_yaml_timestamp(loader, node)
     if isinstance(value, dt.datetime):
-        if value.tzinfo is not None:
-            value.astimezone(dt.timezone.utc)  # OverflowError when the offset carries it out of Python's range
         stamped = SourceTimestamp(
             value.year, value.month, value.day, value.hour, value.minute, value.second,
             value.microsecond, value.tzinfo,
         )
         stamped.raw = node.value
         return stamped
+    return value
+
+
+def _construct_possible_timestamp(loader, node):
+    value = _construct_timestamp(loader, node)
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        value.astimezone(dt.timezone.utc)  # OverflowError when the offset carries it out of Python's range
     return value
 
 
@@ -124,7 +129,15 @@ def _construct_checked_str(loader, node):
     return value
 
 
-class FrontMatterLoader(SafeLoader):
+class StoredYamlLoader(SafeLoader):
+    """The C safe loader, with timestamps that keep their source text: for YAML this project wrote itself
+    (unknown keys kept as `extra_yaml`), which rows imported before today's checks may not pass."""
+
+
+StoredYamlLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+
+
+class FrontMatterLoader(StoredYamlLoader):
     """The C safe loader, refusing at load time what would break later, with its line.
 
     Refused: a key twice in one mapping (YAML requires unique keys; PyYAML keeps
@@ -235,7 +248,7 @@ class FrontMatterLoader(SafeLoader):
         return FrontMatterError(where + problem, self.line_of(node) if node is not None else None)
 
 
-FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_possible_timestamp)
 FrontMatterLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
@@ -583,4 +596,4 @@ def dump_extra(mapping: dict) -> str:
 def load_extra(text: str) -> dict:
     if not text:
         return {}
-    return yaml.load(text, Loader=FrontMatterLoader) or {}
+    return yaml.load(text, Loader=StoredYamlLoader) or {}

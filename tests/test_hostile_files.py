@@ -385,3 +385,21 @@ def test_the_admin_changelist_shows_an_item_of_year_9999(tmp_path, superuser, cl
     client.force_login(superuser)
 
     assert client.get(reverse("admin:articles_article_changelist")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_rows_imported_before_these_checks_still_export(tmp_path):
+    from articles.exporting import export_articles
+    from tests.builders import make_article
+
+    deep = "[" * 30 + "]" * 30  # nesting the old heuristics let through
+    make_article(
+        source_key="old-row", extra_yaml=f"x: {deep}\nseen: 0001-01-01T00:00:00+14:00\n",
+        source_keys=["title", "webUrl", "x", "seen"],
+    )
+
+    summary = export_articles(tmp_path)
+
+    assert summary.files == 1 and not summary.errors
+    text = (tmp_path / "old-row.md").read_text()
+    assert "seen: 0001-01-01T00:00:00+14:00\n" in text and frontmatter.nesting_depth(frontmatter.load_extra(text[4:-4]), limit=99) == 31
