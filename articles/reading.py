@@ -24,11 +24,12 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
 from .frontmatter import escape_controls
-from .validation import parse_item
+from .validation import FileError, parse_item
 
 EXTENSIONS = (".md", ".markdown", ".txt")
 
@@ -243,17 +244,48 @@ class WorkerPool:
 
     Parsing YAML is most of an import's CPU time; overlapping it with the database
     writes is what keeps the import close to parse speed. Forked workers inherit the
-    loaded code and never touch the database.
+    loaded code and never touch the database. A worker that dies breaks the pool:
+    the rest of the batch is then parsed one file at a time in fresh workers, so
+    the run goes on and a file that kills its worker twice is that file's error.
     """
 
     def __init__(self, jobs: int):
-        self.executor = ProcessPoolExecutor(
-            max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
+        self.jobs = jobs
+        self.executor = self.new_executor()
+
+    def new_executor(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=self.jobs, mp_context=multiprocessing.get_context("fork"),
             initializer=_start_worker, initargs=(os.getpid(),),
         )
 
     def start(self, datas: list[bytes]) -> Iterator:
-        return self.executor.map(parse_item, datas, chunksize=32)
+        """Submit the batch now; its results, in order, as they are collected."""
+        return self._collect(datas, self.executor.map(parse_item, datas, chunksize=32))
+
+    def _collect(self, datas: list[bytes], results: Iterator) -> Iterator:
+        collected = 0
+        try:
+            for result in results:
+                yield result
+                collected += 1
+        except BrokenProcessPool:  # a worker died: killed, out of memory, or a crash in C
+            yield from self._one_by_one(datas[collected:])
+
+    def _one_by_one(self, datas: list[bytes]) -> Iterator:
+        """The rest of a batch, one file per task in fresh workers: a file its worker dies on is that file's error."""
+        for data in datas:
+            try:
+                yield self.executor.submit(parse_item, data).result()
+            except BrokenProcessPool:
+                self.executor.shutdown(wait=False, cancel_futures=True)
+                self.executor = self.new_executor()
+                try:
+                    yield self.executor.submit(parse_item, data).result()
+                except BrokenProcessPool:
+                    self.executor.shutdown(wait=False, cancel_futures=True)
+                    self.executor = self.new_executor()
+                    yield FileError("", None, "the parser process died while reading this file")
 
     def close(self) -> None:
         self.executor.shutdown(wait=True, cancel_futures=True)

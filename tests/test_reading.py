@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from articles import reading
+from articles import reading, validation
 from articles.importing import import_paths
 from articles.models import Article
 from articles.reading import Skipped, display_path, iter_files, open_regular
@@ -296,7 +296,7 @@ def test_the_default_is_a_logged_warning(folder, caplog):
 WORKERS = """
 import sys
 sys.path.insert(0, {project!r})
-from articles import reading
+from articles import reading, validation
 if {polling!r}:
     reading._set_parent_death_signal = lambda: False
     reading.ORPHAN_CHECK_SECONDS = 0.1
@@ -354,3 +354,39 @@ def test_workers_exit_when_the_importer_is_killed(polling):
         for pid in workers:
             if running(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc to find the workers")
+def test_a_worker_that_dies_does_not_end_the_run():
+    pool = reading.WorkerPool(2)
+    data = item_text("worker").encode()
+    try:
+        results = pool.start([data] * 400)
+        collected = [next(results) for _ in range(40)]
+        os.kill(children_of(os.getpid())[0], signal.SIGKILL)  # as the out-of-memory killer would
+        collected += list(results)
+        later = list(pool.start([data] * 10))
+    finally:
+        pool.close()
+
+    assert len(collected) == 400 and len(later) == 10
+    assert all(not isinstance(result, reading.FileError) for result in collected + later)
+
+
+def test_a_file_its_worker_dies_on_is_that_files_error(monkeypatch):
+    pool = reading.WorkerPool(1)
+    deadly = item_text("deadly").encode()
+    monkeypatch.setattr(reading, "parse_item", _die_on_deadly)  # what the workers are asked to run
+    try:
+        results = list(pool._one_by_one([item_text("a").encode(), deadly, item_text("b").encode()]))
+    finally:
+        pool.close()
+
+    assert [type(result).__name__ for result in results] == ["tuple", "FileError", "tuple"]
+    assert results[1].message == "the parser process died while reading this file"
+
+
+def _die_on_deadly(data: bytes):
+    if b"Deadly" in data:
+        os._exit(9)
+    return validation.parse_item(data)
