@@ -4,8 +4,8 @@ Finding is a generator over the paths given (directories walked in name
 order), so a million files never sit in memory as a list. Only regular files
 are yielded: a FIFO would block the reader forever, a device or socket is not
 an item; a symbolic link that leads outside the path given is not followed.
-What is left out is reported to `on_skip` as a `Skipped` (a warning, or a file
-refused for its name). Parsing runs `validation.parse_item`, which needs no
+What is left out is reported, path and reason: to `on_skip` (a warning), or to
+`on_reject` (a file refused for its name). Parsing runs `validation.parse_item`, which needs no
 database, so forked workers can parse the next batch while the importer writes
 the current one; they exit when the importer dies, however it dies.
 """
@@ -25,7 +25,6 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
 from pathlib import Path
 
 from .frontmatter import escape_controls
@@ -39,21 +38,7 @@ logger = logging.getLogger(__name__)
 # --- finding files -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Skipped:
-    """A path the import leaves out. `path` is already escaped for display (`display_path`).
-
-    `rejected`: a news item file refused (its name gives no usable source key), to be
-    counted and reported like any rejected file; otherwise a warning (not a regular
-    file, a link leading outside the path given, an unreadable directory).
-    """
-
-    path: str
-    reason: str
-    rejected: bool = False
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.reason}"
+Notice = Callable[[str, str], None]  # (the path as display_path shows it, why it is left out)
 
 
 def display_path(path: str | os.PathLike) -> str:
@@ -62,9 +47,9 @@ def display_path(path: str | os.PathLike) -> str:
     return escape_controls(os.fsdecode(path))
 
 
-def log_skipped(skipped: Skipped) -> None:
+def log_skipped(path: str, reason: str) -> None:
     """The default `on_skip`: a warning in the log."""
-    logger.warning("%s", skipped)
+    logger.warning("%s: %s", path, reason)
 
 
 def check_paths(paths: Iterable[str | os.PathLike]) -> list[Path]:
@@ -76,33 +61,45 @@ def check_paths(paths: Iterable[str | os.PathLike]) -> list[Path]:
     return checked
 
 
-def iter_files(paths: Iterable[str | os.PathLike], on_skip: Callable[[Skipped], None] = log_skipped) -> Iterator[Path]:
+def iter_files(
+    paths: Iterable[str | os.PathLike], on_skip: Notice = log_skipped, on_reject: Notice | None = None
+) -> Iterator[Path]:
     """Every news item file under `paths` (files as given, directories recursively, in name order).
 
     A generator, so a million files never sit in memory as a list. Never opens
-    anything but directories; what it leaves out goes to `on_skip`.
+    anything but directories. What it leaves out is reported as (path as
+    `display_path` shows it, reason): to `on_skip` when it is not a news item file
+    to read (not a regular file, a link leading outside the path given, a folder
+    it cannot read or has searched already), a warning; to `on_reject` (default:
+    `on_skip`) when it is an item file refused for its name (no source key, not
+    UTF-8), which the importer should count as a rejected file.
     """
+    def notify(path, reason: str, rejected: bool = False) -> None:
+        ((on_reject or on_skip) if rejected else on_skip)(display_path(path), reason)
+
     for path in check_paths(paths):
         try:
             mode = path.stat().st_mode
         except OSError:  # gone, or unreadable: the importer reports it as that file's error
             mode = stat.S_IFREG
         if stat.S_ISDIR(mode):
-            yield from _walk(path, on_skip)
+            yield from _walk(path, notify)
         elif not stat.S_ISREG(mode):
-            on_skip(Skipped(display_path(path), f"not a regular file ({_kind(mode)}): skipped"))
+            notify(path, f"not a regular file ({_kind(mode)}): skipped")
         elif problem := _name_problem(path, path.name):
-            on_skip(Skipped(display_path(path), problem, rejected=True))
+            notify(path, problem, rejected=True)
         else:
             yield path
 
 
-def discover_files(paths: Iterable[str | os.PathLike], on_skip: Callable[[Skipped], None] = log_skipped) -> list[Path]:
+def discover_files(
+    paths: Iterable[str | os.PathLike], on_skip: Notice = log_skipped, on_reject: Notice | None = None
+) -> list[Path]:
     """`iter_files` as a list, for callers that want to count or reuse it."""
-    return list(iter_files(paths, on_skip))
+    return list(iter_files(paths, on_skip, on_reject))
 
 
-def _walk(top: Path, on_skip: Callable[[Skipped], None]) -> Iterator[Path]:
+def _walk(top: Path, notify) -> Iterator[Path]:
     """Depth first, in name order, each directory's files before its subdirectories (as os.walk, top-down).
 
     Symbolic links are followed only when they lead inside `top`, and a directory
@@ -118,40 +115,40 @@ def _walk(top: Path, on_skip: Callable[[Skipped], None]) -> Iterator[Path]:
         if directory is None:
             pending.pop()
             continue
-        names, subdirectories = _read_directory(directory, root, searched, on_skip)
+        names, subdirectories = _read_directory(directory, root, searched, notify)
         for name in names:
             yield Path(directory, name)
         pending.append(iter(subdirectories))
 
 
-def _read_directory(directory: str, root: str, searched: set, on_skip) -> tuple[list[str], list[str]]:
+def _read_directory(directory: str, root: str, searched: set, notify) -> tuple[list[str], list[str]]:
     """The names of a directory's item files and the paths of the subdirectories to search, in name order."""
     try:
         identity = _identity(directory)
         if identity in searched:
-            on_skip(Skipped(display_path(directory), "a directory already searched (through a link): not searched again"))
+            notify(directory, "a directory already searched (through a link): not searched again")
             return [], []
         searched.add(identity)
         scan = os.scandir(directory)
     except OSError as error:
-        on_skip(Skipped(display_path(directory), f"cannot read directory: {error.strerror or error}"))
+        notify(directory, f"cannot read directory: {error.strerror or error}")
         return [], []
-    names, subdirectories, skipped = [], [], []
+    names, subdirectories, notices = [], [], []
     with scan:
         for entry in scan:
             kind, note = _entry_kind(entry, root)
             if kind == "file":
                 problem = _name_problem(entry.path, entry.name)
                 if problem:
-                    skipped.append(Skipped(display_path(entry.path), problem, rejected=True))
+                    notices.append((entry.path, problem, True))
                 else:
                     names.append(entry.name)
             elif kind == "directory":
                 subdirectories.append(entry.path)
             elif note:
-                skipped.append(Skipped(display_path(entry.path), note))
-    for notice in sorted(skipped, key=lambda notice: notice.path):
-        on_skip(notice)
+                notices.append((entry.path, note, False))
+    for notice in sorted(notices):
+        notify(*notice)
     return sorted(names), sorted(subdirectories)
 
 

@@ -14,27 +14,39 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
 from articles import reading, validation
 from articles.importing import import_paths
 from articles.models import Article
-from articles.reading import Skipped, display_path, iter_files, open_regular
+from articles.reading import display_path, iter_files, open_regular
 from tests.builders import item_text, write_item
 
 PROJECT = Path(__file__).resolve().parent.parent
 
 
-def found(paths, **kwargs) -> tuple[list[str], list[Skipped]]:
-    """(the files iter_files yields, relative to the first path's folder; what it reports as skipped)."""
-    skipped: list[Skipped] = []
+class Notice(NamedTuple):
+    path: str
+    reason: str
+    rejected: bool
+
+
+def found(paths) -> tuple[list[str], list[Notice]]:
+    """(the files iter_files yields, relative to the first path's folder; what it leaves out, in order)."""
+    notices: list[Notice] = []
     base = Path(paths[0]) if Path(paths[0]).is_dir() else Path(paths[0]).parent
-    files = [os.path.relpath(path, base) for path in iter_files(paths, on_skip=skipped.append, **kwargs)]
-    return files, skipped
+    files = [
+        os.path.relpath(path, base) for path in iter_files(
+            paths, on_skip=lambda path, reason: notices.append(Notice(path, reason, False)),
+            on_reject=lambda path, reason: notices.append(Notice(path, reason, True)),
+        )
+    ]
+    return files, notices
 
 
-def reasons(skipped: list[Skipped]) -> dict[str, str]:
+def reasons(skipped: list[Notice]) -> dict[str, str]:
     return {notice.path.rsplit("/", 1)[-1]: notice.reason for notice in skipped}
 
 
@@ -231,8 +243,8 @@ def test_a_name_that_gives_no_source_key_is_refused(folder, name):
     files, skipped = found([folder])
 
     assert files == ["good.md"]
-    assert skipped == [Skipped(str(folder / name), "file name gives no source key (nothing but dots before the extension)",
-                               rejected=True)]
+    assert skipped == [Notice(str(folder / name), "file name gives no source key (nothing but dots before the extension)",
+                              rejected=True)]
 
 
 def test_names_with_dots_and_a_key_are_fine(folder):
@@ -255,7 +267,7 @@ def test_names_with_control_characters_are_shown_escaped(folder, name, shown):
     assert name in files
     assert display_path(name) == shown
     assert [notice.path for notice in skipped] == [display_path(folder / f"{name}.md")]
-    assert "\x1b" not in str(skipped[0]) and "\n" not in str(skipped[0]) and "\u202e" not in str(skipped[0])
+    assert skipped[0].path.isprintable() and "\x1b" not in skipped[0].path and "\u202e" not in skipped[0].path
 
 
 def test_a_name_that_is_not_utf8_is_refused(folder):
@@ -282,6 +294,14 @@ def test_the_import_of_a_folder_with_odd_names_imports_the_rest(folder):
 
     assert summary.created == 2
     assert sorted(Article.objects.values_list("source_key", flat=True)) == ["a\x1b[31mb", "good"]
+
+
+def test_without_on_reject_a_refused_name_goes_to_on_skip(folder):
+    (folder / "..md").write_text(item_text())
+    notices = []
+
+    assert [path.name for path in iter_files([folder], on_skip=lambda *notice: notices.append(notice))] == ["good.md"]
+    assert notices == [(str(folder / "..md"), "file name gives no source key (nothing but dots before the extension)")]
 
 
 def test_the_default_is_a_logged_warning(folder, caplog):
