@@ -131,7 +131,7 @@ def _construct_checked_str(loader, node):
 
 class StoredYamlLoader(SafeLoader):
     """The C safe loader, with timestamps that keep their source text: for YAML this project wrote itself
-    (unknown keys kept as `extra_yaml`), which rows imported before today's checks may not pass."""
+    (unknown keys kept as `extra_yaml`), which rows imported before the checks below existed may not pass."""
 
 
 StoredYamlLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
@@ -225,7 +225,9 @@ class FrontMatterLoader(StoredYamlLoader):
             raise self.refusal(failing, _NO_KEY, error) from None
 
     def duplicate_key(self, key, key_node, pairs) -> FrontMatterError:
-        first = next(other for other, _ in pairs if other is not key_node and self.construct_object(other) == key)
+        first = next(
+            (other for other, _ in pairs if other is not key_node and self.construct_object(other) == key), key_node
+        )
         return FrontMatterError(f"duplicate key {shown(key)} (also on line {self.line_of(first)})", self.line_of(key_node))
 
     def refusal(self, node, key, error: Exception) -> FrontMatterError:
