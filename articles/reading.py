@@ -5,9 +5,9 @@ order), so a million files never sit in memory as a list. Only regular files
 are yielded: a FIFO would block the reader forever, a device or socket is not
 an item; a symbolic link that leads outside the path given is not followed.
 What is left out is reported, path and reason: to `on_skip` (a warning), or to
-`on_reject` (a file refused for its name). Parsing runs `validation.parse_item`, which needs no
-database, so forked workers can parse the next batch while the importer writes
-the current one; they exit when the importer dies, however it dies.
+`on_reject` (a file refused for its name). Parsing runs `validation.parse_item`,
+which needs no database, so forked workers can parse the next batch while the
+importer writes the current one; they exit when the importer dies, however it dies.
 """
 
 from __future__ import annotations
