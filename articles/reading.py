@@ -1,26 +1,55 @@
 """Find an import's files and parse them, in this process or in worker processes.
 
 Finding is a generator over the paths given (directories walked in name
-order), so a million files never sit in memory as a list. Parsing runs
-`validation.parse_item`, which needs no database, so forked workers can parse
-the next batch while the importer writes the current one.
+order), so a million files never sit in memory as a list. Only regular files
+are yielded: a FIFO would block the reader forever, a device or socket is not
+an item; a symbolic link that leads outside the path given is not followed.
+What is left out is reported, path and reason: to `on_skip` (a warning), or to
+`on_reject` (a file refused for its name). Parsing runs `validation.parse_item`,
+which needs no database, so forked workers can parse the next batch while the
+importer writes the current one; they exit when the importer dies, however it dies.
 """
 
 from __future__ import annotations
 
+import ctypes
 import gc
+import logging
 import multiprocessing
 import os
-from collections.abc import Iterable, Iterator
+import signal
+import stat
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from .validation import parse_item
+from .frontmatter import escape_controls
+from .validation import FileError, parse_item
 
 EXTENSIONS = (".md", ".markdown", ".txt")
 
+logger = logging.getLogger(__name__)
+
 
 # --- finding files -------------------------------------------------------------------
+
+
+Notice = Callable[[str, str], None]  # (the path as display_path shows it, why it is left out)
+
+
+def display_path(path: str | os.PathLike) -> str:
+    """A path as messages show it: escaped (repr-like) when it holds a control character, a bidi mark or bytes
+    that are not UTF-8, so that printing it to a terminal or storing it in the run log is safe."""
+    return escape_controls(os.fsdecode(path))
+
+
+def log_skipped(path: str, reason: str) -> None:
+    """The default `on_skip`: a warning in the log."""
+    logger.warning("%s: %s", path, reason)
 
 
 def check_paths(paths: Iterable[str | os.PathLike]) -> list[Path]:
@@ -28,31 +57,183 @@ def check_paths(paths: Iterable[str | os.PathLike]) -> list[Path]:
     checked = [Path(raw) for raw in paths]
     for path in checked:
         if not path.exists():
-            raise FileNotFoundError(f"{path}: no such file or directory")
+            raise FileNotFoundError(f"{display_path(path)}: no such file or directory")
     return checked
 
 
-def iter_files(paths: Iterable[str | os.PathLike]) -> Iterator[Path]:
+def iter_files(
+    paths: Iterable[str | os.PathLike], on_skip: Notice = log_skipped, on_reject: Notice | None = None
+) -> Iterator[Path]:
     """Every news item file under `paths` (files as given, directories recursively, in name order).
 
-    A generator, so a million files never sit in memory as a list.
+    A generator, so a million files never sit in memory as a list. Never opens
+    anything but directories. What it leaves out is reported as (path as
+    `display_path` shows it, reason): to `on_skip` when it is not a news item file
+    to read (not a regular file, a link leading outside the path given, a folder
+    it cannot read or has searched already), a warning; to `on_reject` (default:
+    `on_skip`) when it is an item file refused for its name (no source key, not
+    UTF-8), which the importer should count as a rejected file.
     """
+    def notify(path, reason: str, rejected: bool = False) -> None:
+        ((on_reject or on_skip) if rejected else on_skip)(display_path(path), reason)
+
     for path in check_paths(paths):
-        if not path.is_dir():
+        try:
+            mode = path.stat().st_mode
+        except OSError:  # gone, or unreadable: the importer reports it as that file's error
+            mode = stat.S_IFREG
+        if stat.S_ISDIR(mode):
+            yield from _walk(path, notify)
+        elif not stat.S_ISREG(mode):
+            notify(path, f"not a regular file ({_kind(mode)}): skipped")
+        elif problem := _name_problem(path, path.name):
+            notify(path, problem, rejected=True)
+        else:
             yield path
-            continue
-        for root, dirs, names in os.walk(path):
-            dirs.sort()
-            for name in sorted(names):
-                if name.lower().endswith(EXTENSIONS):
-                    yield Path(root, name)
 
 
-def discover_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
+def discover_files(
+    paths: Iterable[str | os.PathLike], on_skip: Notice = log_skipped, on_reject: Notice | None = None
+) -> list[Path]:
     """`iter_files` as a list, for callers that want to count or reuse it."""
-    return list(iter_files(paths))
+    return list(iter_files(paths, on_skip, on_reject))
 
 
+def _walk(top: Path, notify) -> Iterator[Path]:
+    """Depth first, in name order, each directory's files before its subdirectories (as os.walk, top-down).
+
+    Symbolic links are followed only when they lead inside `top`, and a directory
+    reached twice (a link to a parent, or to a sibling) is searched once. An
+    explicit stack: no recursion limit, however deep the tree. Per directory only
+    the names of its item files are kept, as os.walk keeps its names.
+    """
+    root = os.path.realpath(top)
+    searched: set[tuple[int, int]] = set()
+    pending: list[Iterator[str]] = [iter([os.fspath(top)])]
+    while pending:
+        directory = next(pending[-1], None)
+        if directory is None:
+            pending.pop()
+            continue
+        names, subdirectories = _read_directory(directory, root, searched, notify)
+        for name in names:
+            yield Path(directory, name)
+        pending.append(iter(subdirectories))
+
+
+def _read_directory(directory: str, root: str, searched: set, notify) -> tuple[list[str], list[str]]:
+    """The names of a directory's item files and the paths of the subdirectories to search, in name order."""
+    try:
+        identity = _identity(directory)
+        if identity in searched:
+            notify(directory, "a directory already searched (through a link): not searched again")
+            return [], []
+        searched.add(identity)
+        scan = os.scandir(directory)
+    except OSError as error:
+        notify(directory, f"cannot read directory: {error.strerror or error}")
+        return [], []
+    names, subdirectories, notices = [], [], []
+    with scan:
+        for entry in scan:
+            kind, note = _entry_kind(entry, root)
+            if kind == "file":
+                problem = _name_problem(entry.path, entry.name)
+                if problem:
+                    notices.append((entry.path, problem, True))
+                else:
+                    names.append(entry.name)
+            elif kind == "directory":
+                subdirectories.append(entry.path)
+            elif note:
+                notices.append((entry.path, note, False))
+    for notice in sorted(notices):
+        notify(*notice)
+    return sorted(names), sorted(subdirectories)
+
+
+def _entry_kind(entry: os.DirEntry, root: str) -> tuple[str, str]:
+    """("file" | "directory" | "", why it is left out) for one directory entry; mostly from the entry's type alone."""
+    candidate = entry.name.lower().endswith(EXTENSIONS)
+    try:
+        if entry.is_symlink():
+            target = os.path.realpath(entry.path)
+            if not _inside(target, root):
+                if candidate or entry.is_dir():
+                    return "", (f"symbolic link leading outside {display_path(root)} "
+                                f"(to {display_path(target)}): not followed")
+                return "", ""
+            mode = os.stat(entry.path).st_mode
+        elif entry.is_dir(follow_symlinks=False):
+            return "directory", ""
+        elif not candidate:
+            return "", ""
+        elif entry.is_file(follow_symlinks=False):
+            return "file", ""
+        else:
+            mode = entry.stat(follow_symlinks=False).st_mode
+    except OSError:  # a dangling or looping link, an entry gone meanwhile: the importer reports it as that file's
+        return ("file", "") if candidate else ("", "")
+    if stat.S_ISDIR(mode):
+        return "directory", ""
+    if not candidate:
+        return "", ""
+    if not stat.S_ISREG(mode):
+        return "", f"not a regular file ({_kind(mode)}): skipped"
+    return "file", ""
+
+
+def _name_problem(path: str | os.PathLike, name: str) -> str | None:
+    """Why a file's name cannot give an article's source key, or None."""
+    extension = next((ext for ext in EXTENSIONS if name.lower().endswith(ext)), None)
+    key = name[: len(name) - len(extension)] if extension else Path(name).stem
+    if not key.strip("."):
+        return "file name gives no source key (nothing but dots before the extension)"
+    try:
+        os.fspath(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return "file name is not valid UTF-8: it cannot be stored or shown as it is"
+    return None
+
+
+def _inside(target: str, root: str) -> bool:
+    return target == root or target.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _identity(path) -> tuple[int, int]:
+    info = os.stat(path)
+    return info.st_dev, info.st_ino
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device")):
+        if test(mode):
+            return name
+    return "not a file"
+
+
+def open_regular(path: str | os.PathLike):
+    """Open a file for reading, refusing anything but a regular file *without blocking* (OSError).
+
+    `iter_files` already leaves such files out; this closes the gap of a file
+    replaced by a FIFO between finding it and reading it (open() of a FIFO waits
+    for a writer forever; O_NONBLOCK makes it return at once).
+    """
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if not stat.S_ISREG(mode):
+            raise OSError(f"not a regular file ({_kind(mode)})")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(descriptor, True)
+        return os.fdopen(descriptor, "rb")
+    except BaseException:
+        os.close(descriptor)
+        raise
+
+
+# --- parsing ---------------------------------------------------------------------------
 
 
 class WorkerPool:
@@ -60,19 +241,85 @@ class WorkerPool:
 
     Parsing YAML is most of an import's CPU time; overlapping it with the database
     writes is what keeps the import close to parse speed. Forked workers inherit the
-    loaded code and never touch the database.
+    loaded code and never touch the database. A worker that dies breaks the pool:
+    the rest of the batch is then parsed one file at a time in fresh workers, so
+    the run goes on and a file that kills its worker twice is that file's error.
     """
 
     def __init__(self, jobs: int):
-        self.executor = ProcessPoolExecutor(
-            max_workers=jobs, mp_context=multiprocessing.get_context("fork"), initializer=gc.disable
+        self.jobs = jobs
+        self.executor = self.new_executor()
+
+    def new_executor(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=self.jobs, mp_context=multiprocessing.get_context("fork"),
+            initializer=_start_worker, initargs=(os.getpid(),),
         )
 
     def start(self, datas: list[bytes]) -> Iterator:
-        return self.executor.map(parse_item, datas, chunksize=32)
+        """Submit the batch now; its results, in order, as they are collected."""
+        return self._collect(datas, self.executor.map(parse_item, datas, chunksize=32))
+
+    def _collect(self, datas: list[bytes], results: Iterator) -> Iterator:
+        collected = 0
+        try:
+            for result in results:
+                yield result
+                collected += 1
+        except BrokenProcessPool:  # a worker died: killed, out of memory, or a crash in C
+            yield from self._one_by_one(datas[collected:])
+
+    def _one_by_one(self, datas: list[bytes]) -> Iterator:
+        """The rest of a batch, one file per task in fresh workers: a file its worker dies on is that file's error."""
+        for data in datas:
+            try:
+                yield self.executor.submit(parse_item, data).result()
+            except BrokenProcessPool:
+                self.executor.shutdown(wait=False, cancel_futures=True)
+                self.executor = self.new_executor()
+                try:
+                    yield self.executor.submit(parse_item, data).result()
+                except BrokenProcessPool:
+                    self.executor.shutdown(wait=False, cancel_futures=True)
+                    self.executor = self.new_executor()
+                    yield FileError("", None, "the parser process died while reading this file")
 
     def close(self) -> None:
         self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+ORPHAN_CHECK_SECONDS = 0.5  # where there is no prctl: how often a worker looks for its parent
+
+
+def _start_worker(parent: int) -> None:
+    """Runs first in each worker: no cyclic garbage collector (parsing makes no cycles), and an exit
+    as soon as the importer is gone, even killed with SIGKILL: nothing else would end a worker
+    waiting for work, since its siblings hold the task queue open."""
+    gc.disable()
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not a handler the importer may have installed before forking
+    if not _set_parent_death_signal():
+        threading.Thread(target=_exit_when_orphaned, args=(parent,), name="parent-watch", daemon=True).start()
+    if os.getppid() != parent:  # the importer died before the signal was asked for
+        os._exit(1)
+
+
+def _set_parent_death_signal() -> bool:
+    """Linux: have the kernel send SIGTERM to this process when its parent dies (prctl PR_SET_PDEATHSIG)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    """Elsewhere: poll the parent's pid (an orphan is adopted by another process)."""
+    while os.getppid() == parent:
+        time.sleep(ORPHAN_CHECK_SECONDS)
+    os._exit(1)
 
 
 class InProcessParser:

@@ -1,5 +1,7 @@
 """The news item schema: which front matter key lives in which column. Shared by import and export."""
 
+import datetime as dt
+
 # Top-level scalar keys we model, in the pipeline's order, with their Article column.
 SCALAR_FIELDS = {
     "category": "category",
@@ -56,3 +58,22 @@ REJECTED = "rejected"
 EDITABLE_FIELDS = ("excerpt", "quality", "heat", "status")
 
 INT32 = (-(2**31), 2**31 - 1)
+
+# Limits a file is held to before any database sees it, so that SQLite and PostgreSQL accept the same items
+# (README: "What is refused, and why").
+# PostgreSQL's B-tree index on lower(title) takes entries of at most 2,704 bytes; SQLite has no such limit.
+# 600 characters of at most 4 UTF-8 bytes each stay under it.
+MAX_TITLE_LENGTH = 600
+# varchar(255) (category, provider name and domain, topic names) and varchar(64) (type) columns:
+# PostgreSQL refuses longer text, SQLite stores it.
+MAX_NAME_LENGTH = 255
+MAX_TYPE_LENGTH = 64
+# Topics, images and related items are rows numbered by a smallint position (at most 32,767 on PostgreSQL,
+# unbounded on SQLite); no real item comes near a thousand, and a page must still show them all.
+MAX_TOPICS = 1000
+MAX_IMAGES = 1000
+MAX_RELATED = 1000
+# Timestamps the columns hold: a day inside Python's range at each end, so that showing one in any time
+# zone cannot overflow.
+EARLIEST_TIMESTAMP = dt.datetime(1, 1, 2, tzinfo=dt.timezone.utc)
+LATEST_TIMESTAMP = dt.datetime(9999, 12, 30, 23, 59, 59, 999999, tzinfo=dt.timezone.utc)

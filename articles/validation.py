@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from . import frontmatter, schema
-from .frontmatter import FrontMatterError, SourceTimestamp
+from .frontmatter import FrontMatterError, SourceTimestamp, escape_controls, shown
 from .urlnorm import UnsafeUrl, read_url, url_key
 
 
@@ -52,7 +52,15 @@ def _check_string(value, key: str, *, max_length: int | None = None, required: b
     if required and not value.strip():
         raise FrontMatterError(f"{key}: must not be empty")
     if max_length is not None and len(value) > max_length:
-        raise FrontMatterError(f"{key}: longer than {max_length} characters")
+        raise FrontMatterError(f"{key}: longer than {max_length} characters ({len(value)})")
+    return value
+
+
+def _check_list(value, key: str, *, max_items: int, noun: str) -> list:
+    if not isinstance(value, list):
+        raise FrontMatterError(f"{key}: expected a list, got {_type_name(value)}")
+    if len(value) > max_items:
+        raise FrontMatterError(f"{key}: more than {max_items} {noun} ({len(value)})")
     return value
 
 
@@ -94,7 +102,11 @@ def _type_name(value) -> str:
 
 
 def parse_timestamp(value, key: str) -> tuple[dt.datetime, str]:
-    """A YAML timestamp or ISO-8601 string -> (aware UTC datetime, the text to write it back with)."""
+    """A YAML timestamp or ISO-8601 string -> (aware UTC datetime, the text to write it back with).
+
+    Instants outside schema.EARLIEST_TIMESTAMP..LATEST_TIMESTAMP are refused: shown in a
+    time zone a day away from UTC they would leave Python's range, and every page shows them.
+    """
     if isinstance(value, dt.datetime):
         raw = value.raw if isinstance(value, SourceTimestamp) else ""
         moment = dt.datetime.combine(value.date(), value.time(), value.tzinfo)
@@ -105,13 +117,24 @@ def parse_timestamp(value, key: str) -> tuple[dt.datetime, str]:
         try:
             moment = dt.datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in "zZ" and text else text)
         except ValueError:
-            raise FrontMatterError(f"{key}: not a timestamp: {value[:40]!r} (expected ISO 8601, e.g. 2020-05-01T01:53:00Z)")
+            raise FrontMatterError(
+                f"{key}: not a timestamp: {shown(value, 40)} (expected ISO 8601, e.g. 2020-05-01T01:53:00Z)"
+            ) from None
         raw = json.dumps(value, ensure_ascii=False)
     else:
         raise FrontMatterError(f"{key}: expected a timestamp, got {_type_name(value)}")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.timezone.utc)
-    moment = moment.astimezone(dt.timezone.utc)
+    try:
+        moment = moment.astimezone(dt.timezone.utc)
+    except OverflowError:
+        moment = None
+    if moment is None or not schema.EARLIEST_TIMESTAMP <= moment <= schema.LATEST_TIMESTAMP:
+        written = value if isinstance(value, str) else raw or value.isoformat()
+        raise FrontMatterError(
+            f"{key}: {shown(written, 40)} is outside the supported range "
+            f"({schema.EARLIEST_TIMESTAMP.date()} to {schema.LATEST_TIMESTAMP.date()} UTC)"
+        )
     return moment, raw if len(raw) <= 64 else ""
 
 
@@ -138,8 +161,7 @@ def _image(value, key: str) -> dict:
 
 
 def _image_list(value, key: str) -> list[dict]:
-    if not isinstance(value, list):
-        raise FrontMatterError(f"{key}: expected a list, got {_type_name(value)}")
+    _check_list(value, key, max_items=schema.MAX_IMAGES, noun="images")
     return [_image(item, f"{key}[{index}]") for index, item in enumerate(value)]
 
 
@@ -148,7 +170,7 @@ def _provider(value, key: str) -> dict:
         raise FrontMatterError(f"{key}: expected a mapping, got {_type_name(value)}")
     for name in ("name", "domain"):
         if value.get(name) is not None:
-            _check_string(value[name], f"{key}.{name}", max_length=255)
+            _check_string(value[name], f"{key}.{name}", max_length=schema.MAX_NAME_LENGTH)
     if value.get("images") is not None:
         _image_list(value["images"], f"{key}.images")
     if not (value.get("name") or value.get("domain")):
@@ -157,10 +179,13 @@ def _provider(value, key: str) -> dict:
 
 
 def _json_safe(value, key: str):
-    """Values kept in JSON columns must be JSON; a timestamp there would not come back as one."""
+    """Values kept in JSON columns must be JSON; a timestamp there would not come back as one, and
+    PostgreSQL's jsonb refuses NaN and infinity (SQLite would store them)."""
     try:
-        json.dumps(value)
-    except (TypeError, ValueError):
+        json.dumps(value, allow_nan=False)
+    except ValueError:
+        raise FrontMatterError(f"{key}: holds .nan or .inf, which a JSON column cannot store") from None
+    except TypeError:
         raise FrontMatterError(f"{key}: holds a value that is not plain text, number, list or mapping") from None
     return value
 
@@ -174,7 +199,7 @@ def _related(value, key: str) -> dict:
         if known.get(name) is not None:
             item[name] = _check_string(known[name], f"{key}.{name}")
     if known.get("type") is not None:
-        item["type"] = _check_string(known["type"], f"{key}.type", max_length=64)
+        item["type"] = _check_string(known["type"], f"{key}.type", max_length=schema.MAX_TYPE_LENGTH)
     for name in ("webUrl", "ampWebUrl", "cdnAmpWebUrl"):
         if known.get(name) is not None:
             item[schema.RELATED_FIELDS[name]] = _check_url(known[name], f"{key}.{name}")
@@ -198,7 +223,7 @@ def validate(front: dict) -> ArticleRecord:
     title = front.get("title")
     if title is None:
         raise FrontMatterError("title: missing (every item needs a title)")
-    _check_string(title, "title", required=True)
+    _check_string(title, "title", required=True, max_length=schema.MAX_TITLE_LENGTH)
     if not (front.get("webUrl") or front.get("originalUrl")):
         raise FrontMatterError("webUrl/originalUrl: missing (every item needs at least one)")
 
@@ -215,9 +240,9 @@ def validate(front: dict) -> ArticleRecord:
         if key in schema.URL_KEYS:
             fields[column] = _check_url(value, key, link=key in schema.LINK_KEYS)
         elif key == "category":
-            fields[column] = _check_string(value, key, max_length=255)
+            fields[column] = _check_string(value, key, max_length=schema.MAX_NAME_LENGTH)
         elif key == "type":
-            fields[column] = _check_string(value, key, max_length=64)
+            fields[column] = _check_string(value, key, max_length=schema.MAX_TYPE_LENGTH)
         elif key in schema.STRING_KEYS:
             fields[column] = _check_string(value, key)
         elif key in schema.INTEGER_KEYS:
@@ -232,18 +257,12 @@ def validate(front: dict) -> ArticleRecord:
 
     provider = _provider(front["provider"], "provider") if front.get("provider") is not None else None
     topics = front.get("topics")
-    if topics is None:
-        topics = []
-    elif not isinstance(topics, list):
-        raise FrontMatterError(f"topics: expected a list, got {_type_name(topics)}")
+    topics = [] if topics is None else _check_list(topics, "topics", max_items=schema.MAX_TOPICS, noun="topics")
     for index, topic in enumerate(topics):
-        _check_string(topic, f"topics[{index}]", max_length=255, required=True)
+        _check_string(topic, f"topics[{index}]", max_length=schema.MAX_NAME_LENGTH, required=True)
     images = _image_list(front["images"], "images") if front.get("images") is not None else []
     related = front.get("related")
-    if related is None:
-        related = []
-    elif not isinstance(related, list):
-        raise FrontMatterError(f"related: expected a list, got {_type_name(related)}")
+    related = [] if related is None else _check_list(related, "related", max_items=schema.MAX_RELATED, noun="related items")
     related = [_related(item, f"related[{index}]") for index, item in enumerate(related)]
     return ArticleRecord(fields=fields, provider=provider, topics=list(topics), images=images, related=related)
 
@@ -258,14 +277,17 @@ def key_line(text: str, key: str) -> int | None:
 
 
 def parse_item(data: bytes) -> tuple[ArticleRecord, str] | FileError:
-    """Parse and validate one file's bytes: (record, body), or a FileError without its path.
+    """Parse and validate one file's bytes: (record, body), or a FileError without its path. Never raises.
 
     Module-level and free of database access, so worker processes can run it.
+    Any unexpected exception becomes the file's error, so that one file cannot end a run.
     """
     try:
         document = frontmatter.parse(data)
     except FrontMatterError as error:
         return FileError("", error.line, error.message)
+    except Exception as error:  # noqa: BLE001 - one file's problem, whatever it is, must not end the run
+        return unexpected_error(error)
     try:
         return validate(document.front), document.body
     except FrontMatterError as error:
@@ -273,3 +295,10 @@ def parse_item(data: bytes) -> tuple[ArticleRecord, str] | FileError:
         return FileError("", error.line or key_line(text, error.message), error.message)
     except RecursionError:
         return FileError("", None, "nesting too deep")
+    except Exception as error:  # noqa: BLE001
+        return unexpected_error(error)
+
+
+def unexpected_error(error: Exception) -> FileError:
+    message = escape_controls(str(error), 200)
+    return FileError("", None, f"unexpected error while reading the file: {type(error).__name__}: {message}")

@@ -131,3 +131,74 @@ def test_every_corpus_file_writes_back_byte_for_byte(corpus_files):
 def test_extra_keys_round_trip_through_yaml_text():
     extra = {"sourceFeed": "x", "when": parse_text("---\nt: 2020-01-02T03:04:05+02:00\n---\n").front["t"], "n": [1, {"a": None}]}
     assert frontmatter.load_extra(frontmatter.dump_extra(extra)) == extra
+
+
+
+def front_of(lines: str) -> dict:
+    return frontmatter.parse(f"---\ntitle: t\n{lines}---\n".encode()).front
+
+
+def nested(style: str, levels: int) -> str:
+    """Front matter lines whose data nests `levels` deep, the top-level mapping included."""
+    inner = levels - 1
+    if style == "flow-sequences":
+        return "x: " + "[" * inner + "]" * inner + "\n"
+    if style == "flow-mappings":
+        return "x: " + "{a: " * inner + "1" + "}" * inner + "\n"
+    if style == "mixed-flow":
+        openers = ["[" if i % 2 == 0 else "{a: " for i in range(inner)]
+        return "x: " + "".join(openers) + "1" + "".join("]" if o == "[" else "}" for o in reversed(openers)) + "\n"
+    if style == "dashes":
+        return "x:\n" + "- " * inner + "leaf\n"
+    if style == "block-mappings":
+        return "x:\n" + "".join(f"{'  ' * depth}k{depth}:\n" for depth in range(1, inner)) + "  " * inner + "leaf: 1\n"
+    if style == "block-then-flow":
+        block = "x:\n  y:\n    - z: "
+        return block + "[" * (inner - 3) + "]" * (inner - 3) + "\n"
+    raise ValueError(style)
+
+
+STYLES = ["flow-sequences", "flow-mappings", "mixed-flow", "dashes", "block-mappings", "block-then-flow"]
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_twenty_levels_load(style):
+    assert frontmatter.nesting_depth(front_of(nested(style, 20))) == 20
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_twenty_one_levels_are_refused_with_the_line(style):
+    text = nested(style, 21)
+    with pytest.raises(FrontMatterError, match="nesting deeper than 20 levels") as caught:
+        front_of(text)
+    assert caught.value.line is not None and 3 <= caught.value.line <= 2 + text.count("\n")
+
+
+def test_nesting_through_aliases_counts_what_they_share():
+    shared = "a: &a " + "[" * 15 + "]" * 15 + "\n"
+    assert frontmatter.nesting_depth(front_of(shared + "b: [[[*a]]]\n")) == 19
+    with pytest.raises(FrontMatterError, match="nesting deeper than 20 levels"):
+        front_of(shared + "b: [[[[[*a]]]]]\n")
+
+
+def test_an_alias_inside_itself_is_refused():
+    with pytest.raises(FrontMatterError, match="nesting deeper"):
+        front_of("a: &a [1, *a]\n")
+
+
+def test_a_key_twice_is_refused_with_both_lines():
+    with pytest.raises(FrontMatterError) as caught:
+        front_of("excerpt: one\nquality: 1\nexcerpt: two\n")
+    assert (caught.value.message, caught.value.line) == ("duplicate key 'excerpt' (also on line 3)", 5)
+
+
+def test_a_merged_key_may_be_overridden():
+    assert front_of("base: &b {k: 1, j: 2}\nm:\n  <<: *b\n  k: 3\n")["m"] == {"k": 3, "j": 2}
+
+
+@pytest.mark.parametrize("text, shown", [
+    ("plain.md", "plain.md"), ("a\nb.md", "'a\\nb.md'"), ("\x1b[31m.md", "'\\x1b[31m.md'"),
+    ("\u202egnp.md", "'\\u202egnp.md'"), ("ünï ✓.md", "ünï ✓.md"),
+])
+def test_escape_controls_shows_every_control_character_escaped(text, shown):
+    assert frontmatter.escape_controls(text) == shown
