@@ -39,7 +39,7 @@ from .models import (
 from .schema import EDITABLE_FIELDS
 from .selectors import distinct_values
 from .throttling import ThrottledAdminAuthenticationForm
-from .urlnorm import is_http_url
+from .urlnorm import link_url
 
 admin.site.login_form = ThrottledAdminAuthenticationForm
 admin.site.site_header = "Newsroom administration"
@@ -186,17 +186,19 @@ def _start_of(day: dt.date, tzinfo) -> dt.datetime:
 
 
 def safe_link(url: str):
-    """A link when the URL is http(s); otherwise the text, escaped by the caller."""
-    if is_http_url(url):
-        return format_html('<a href="{}" rel="noopener noreferrer" target="_blank">{}</a>', url, url)
+    """A link to what `link_url` renders for `url`; otherwise the stored text, escaped by the caller."""
+    href = link_url(url)
+    if href:
+        return format_html('<a href="{}" rel="noopener noreferrer" target="_blank">{}</a>', href, href)
     return url
 
 
 def thumbnail_html(url: str | None, *, width: int = 64, height: int = 40):
-    if not url or not is_http_url(url):
+    src = link_url(url)
+    if not src:
         return ""
     return format_html(
-        '<img src="{}" alt="" width="{}" height="{}" loading="lazy" referrerpolicy="no-referrer">', url, width, height
+        '<img src="{}" alt="" width="{}" height="{}" loading="lazy" referrerpolicy="no-referrer">', src, width, height
     )
 
 

@@ -91,8 +91,8 @@ def article_data(article: Article, request: HttpRequest, *, detail: bool = False
         if article.provider_id else None,
         "topics": [{"name": link.topic.name, "slug": link.topic.slug} for link in article.topic_links.all()],
         "images": [
-            {"url": image.url, "width": image.width, "height": image.height, "title": image.title}
-            for image in article.images.all() if published.safe_url(image.url)
+            {"url": url, "width": image.width, "height": image.height, "title": image.title}
+            for image, url in published.image_urls(article)
         ],
     }
     if detail:

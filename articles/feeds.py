@@ -163,15 +163,15 @@ class ArticleFeed(Feed):
         return [xml_text(name) for name in published.topic_names(article)]
 
     def item_enclosures(self, article: Article) -> list[feedgenerator.Enclosure]:
-        image = published.first_image(article)
-        if image is None:
+        url = published.first_image_url(article)
+        if not url:
             return []
-        mime_type = mimetypes.guess_type(urlsplit(image.url).path)[0] or "application/octet-stream"
-        return [feedgenerator.Enclosure(image.url, "0", mime_type)]
+        mime_type = mimetypes.guess_type(urlsplit(url).path)[0] or "application/octet-stream"
+        return [feedgenerator.Enclosure(url, "0", mime_type)]
 
     def item_extra_kwargs(self, article: Article) -> dict:
-        image = published.first_image(article)
-        return {"image": image.url} if image else {}
+        url = published.first_image_url(article)
+        return {"image": url} if url else {}
 
 
 class AtomArticleFeed(ArticleFeed):

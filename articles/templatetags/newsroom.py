@@ -1,5 +1,5 @@
-"""Template filters that keep imported data inert: text is decoded then escaped, URLs are http(s) or nothing,
-embeds come only from an allowlist of video hosts."""
+"""Template filters that keep imported data inert: text is decoded then escaped, URLs are what `urlnorm.link_url`
+renders (an absolute http(s) URL) or nothing, embeds come only from an allowlist of video hosts."""
 
 import html
 import json
@@ -12,7 +12,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 
 from articles.middleware import EMBED_HOSTS
-from articles.urlnorm import is_http_url
+from articles.urlnorm import link_url
 
 register = template.Library()
 
@@ -29,8 +29,9 @@ assert {f"https://{host}" for host, _ in EMBED_PLAYERS.values()} <= set(EMBED_HO
 
 @register.filter
 def http_url(value) -> str:
-    """The value when it is an absolute http(s) URL, else "" (so `javascript:` and friends never become links)."""
-    return value if is_http_url(value) else ""
+    """The URL to put in an href or src for `value` (`urlnorm.link_url`), else "": `javascript:` and friends never
+    become links, and a site-relative path only does against SOURCE_SITE_URL."""
+    return link_url(value)
 
 
 @register.filter
@@ -79,10 +80,8 @@ def embed_src(featured_content) -> str:
         parser.close()
     except Exception:  # noqa: BLE001 - malformed markup is simply not embedded
         return ""
-    src = parser.src or ""
-    if src.startswith("//"):
-        src = "https:" + src
-    if not is_http_url(src):
+    src = link_url(parser.src)
+    if not src:
         return ""
     parts = urlsplit(src)
     player = EMBED_PLAYERS.get((parts.hostname or "").lower())
@@ -101,10 +100,12 @@ def mapping_name(mapping) -> str:
 
 @register.filter
 def first_image_url(images) -> str:
-    """The first http(s) `url` in a list of image mappings (provider logos, a related item's images)."""
-    for image in images or []:
-        if isinstance(image, dict) and is_http_url(image.get("url")):
-            return image["url"]
+    """The first renderable `url` (`urlnorm.link_url`) in a list of image mappings (provider logos, a related
+    item's images), resolved; "" when there is none."""
+    for image in images if isinstance(images, list) else []:
+        url = link_url(image.get("url")) if isinstance(image, dict) else ""
+        if url:
+            return url
     return ""
 
 
