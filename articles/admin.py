@@ -38,6 +38,7 @@ from .models import (
 )
 from .schema import EDITABLE_FIELDS
 from .selectors import distinct_values
+from .templatetags.newsroom import masked, opaque
 from .throttling import ThrottledAdminAuthenticationForm
 from .urlnorm import link_url
 
@@ -467,13 +468,13 @@ class ArticleAdmin(FastChangelistWidgets, LargeTableAdmin, admin.ModelAdmin):
         ("History", {"fields": ["audit_history"]}),
         ("Source", {"fields": [
             "provider", "topic_list", "category", "type", "published_date_time", "links", "featured_content",
-            "secured", "source_key", "source_file", ("imported_at", "updated_at"),
+            "secured_value", "source_key", "source_file", ("imported_at", "updated_at"),
         ]}),
     ]
     readonly_fields = [
         "title", "reviewed_by", "reviewed_at", "published_by", "published_at", "version", "editor_fields",
         "changed_since_review", "is_possible_duplicate", "duplicate_links", "audit_history", "provider",
-        "topic_list", "category", "type", "published_date_time", "links", "featured_content", "secured",
+        "topic_list", "category", "type", "published_date_time", "links", "featured_content", "secured_value",
         "source_key", "source_file", "imported_at", "updated_at",
     ]
 
@@ -545,6 +546,16 @@ class ArticleAdmin(FastChangelistWidgets, LargeTableAdmin, admin.ModelAdmin):
         ]
         return format_html_join(mark_safe("<br>"), "{}: {}", ((label, safe_link(url)) for label, url in urls if url))
 
+    @admin.display(description="Secured")
+    def secured_value(self, article):
+        """Opaque, shown as the review page shows it: its first characters and its length."""
+        if not article.secured:
+            return "—"
+        return format_html(
+            '<code title="Opaque value, kept verbatim">{}</code> ({} characters)', opaque(article.secured),
+            len(article.secured),
+        )
+
     @admin.display(description="Possible duplicates of")
     def duplicate_links(self, article):
         others = article.duplicates.only("pk", "title").order_by("pk")
@@ -563,7 +574,7 @@ class ArticleAdmin(FastChangelistWidgets, LargeTableAdmin, admin.ModelAdmin):
                     date_format(localtime(entry.at), "DATETIME_FORMAT"),
                     entry.user.get_username() if entry.user else entry.get_source_display(),
                     entry.get_source_display(), entry.action, entry.field,
-                    short_json(entry.old_value), short_json(entry.new_value),
+                    short_json(masked(entry.field, entry.old_value)), short_json(masked(entry.field, entry.new_value)),
                 )
                 for entry in entries
             ),
@@ -662,7 +673,8 @@ class ArticleAdmin(FastChangelistWidgets, LargeTableAdmin, admin.ModelAdmin):
             "title": "Undo this change?",
             "opts": self.opts,
             "entries": [
-                (entry, short_json(entry.new_value), short_json(entry.old_value)) for entry in entries[:HISTORY_ROWS * 5]
+                (entry, short_json(masked(entry.field, entry.new_value)), short_json(masked(entry.field, entry.old_value)))
+                for entry in entries[:HISTORY_ROWS * 5]
             ],
             "total": entries.count(),
             "changelist_url": changelist,
@@ -747,8 +759,8 @@ class AuditEntryAdmin(LargeTableAdmin, ReadOnlyAdmin):
 
     @admin.display(description="Old value")
     def old(self, entry):
-        return short_json(entry.old_value)
+        return short_json(masked(entry.field, entry.old_value))
 
     @admin.display(description="New value")
     def new(self, entry):
-        return short_json(entry.new_value)
+        return short_json(masked(entry.field, entry.new_value))

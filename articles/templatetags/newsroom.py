@@ -42,16 +42,26 @@ def decoded(value) -> str:
 
 @register.filter
 def opaque(value, length: int = 16) -> str:
-    """A secret-looking value shown as its first characters only."""
+    """A secret-looking value shown as its first characters only: the one way `secured` is shown to editors
+    and viewers (review page, admin, audit values)."""
     if not value:
         return ""
     value = str(value)
     return value if len(value) <= length else value[:length] + "…"
 
 
+OPAQUE_FIELDS = frozenset({"secured"})
+
+
+def masked(field: str, value):
+    """An audit value of `field` as it may be shown: `opaque` for a secret-looking field, else unchanged."""
+    return opaque(value) if field in OPAQUE_FIELDS and isinstance(value, str) else value
+
+
 @register.filter
-def as_text(value) -> str:
-    """A JSON value (audit old/new values) as one readable line."""
+def as_text(value, field: str = "") -> str:
+    """A JSON value (audit old/new values of `field`) as one readable line."""
+    value = masked(field, value)
     if value is None:
         return "—"
     if isinstance(value, str):
