@@ -10,13 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
+from django import forms
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, quote_etag
 from django.views.decorators.http import require_safe
 
-from . import cursors, published
+from . import cursors, published, timestamps
 from .filters import ReviewQueueFilter
 from .models import Article
 
@@ -32,6 +33,9 @@ class PublicArticleFilter(ReviewQueueFilter):
     changed = None
     o = None
 
+    class Meta(ReviewQueueFilter.Meta):
+        form = forms.Form  # the API pages by `cursor` and `limit`, not the queue's page and size
+
 
 class BadRequest(ValueError):
     pass
@@ -45,11 +49,16 @@ def encode_cursor(position: published.Position) -> str:
 
 
 def decode_cursor(text: str) -> published.Position:
+    """The position a `cursor` holds; BadRequest for anything this API did not give out (its dates are aware
+    and comparable, its id an integer)."""
     try:
         moment, pk = cursors.unpack(text)
         if not isinstance(pk, int) or isinstance(pk, bool):
             raise TypeError
-        return published.Position(dt.datetime.fromisoformat(moment) if moment is not None else None, pk)
+        published_at = dt.datetime.fromisoformat(moment) if moment is not None else None
+        if published_at is not None and not timestamps.is_storable(published_at):
+            raise ValueError
+        return published.Position(published_at, pk)
     except (ValueError, TypeError):
         raise BadRequest("cursor: not a cursor this API gave out") from None
 
