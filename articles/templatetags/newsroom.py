@@ -7,10 +7,12 @@ from html.parser import HTMLParser
 from urllib.parse import urlsplit, urlunsplit
 
 from django import template
+from django.template.defaultfilters import date as date_filter
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 
+from articles import timestamps
 from articles.middleware import EMBED_HOSTS
 from articles.urlnorm import link_url
 
@@ -32,6 +34,15 @@ def http_url(value) -> str:
     """The URL to put in an href or src for `value` (`urlnorm.link_url`), else "": `javascript:` and friends never
     become links, and a site-relative path only does against SOURCE_SITE_URL."""
     return link_url(value)
+
+
+@register.filter
+def when(value, format_string=None) -> str:
+    """Django's `date` filter for an imported timestamp, which may sit at the edge of the calendar: in local time,
+    or in UTC where local time would leave a datetime's range (`date` raises there)."""
+    if value is None or value == "":
+        return ""
+    return date_filter(timestamps.shown(value), format_string)
 
 
 @register.filter

@@ -20,8 +20,8 @@ from django.middleware.csrf import get_token
 from django.urls import reverse
 from django.utils.dateformat import format as format_date
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timezone import localtime
 
+from articles import timestamps
 from articles.urlnorm import link_url
 
 from .newsroom import markers, score_badge, status_badge
@@ -138,7 +138,7 @@ def provider_link(provider, shared: RowContext) -> str:
 def published_date(value) -> str:
     if value is None:
         return '<span class="subtle">—</span>'
-    local = localtime(value)
+    local = timestamps.shown(value)
     return f'<time datetime="{escape(local.isoformat())}">{escape(format_date(local, "d M Y"))}</time>'
 
 
