@@ -16,6 +16,7 @@ import re
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
 from django.contrib.admin.widgets import AutocompleteSelect
@@ -228,9 +229,14 @@ ID = re.compile(r"[0-9]{1,19}")
 ID_MAX = 2**63 - 1  # a BigAutoField
 
 
+def is_id(value: str) -> bool:
+    """Whether `value` can be a primary key: a database compares it (`pk__in` has no overflow check)."""
+    return bool(ID.fullmatch(value)) and int(value) <= ID_MAX
+
+
 def parse_id(value: str, name: str) -> int:
     """A primary key from the query string; IncorrectLookupParameters (the admin's "?e=1") for anything else."""
-    if not ID.fullmatch(value) or int(value) > ID_MAX:
+    if not is_id(value):
         raise IncorrectLookupParameters(f"{name}: not an id")
     return int(value)
 
@@ -335,6 +341,18 @@ class CheckedParametersAdmin(admin.ModelAdmin):
 
     def get_object(self, request, object_id, from_field=None):
         return super().get_object(request, object_id, from_field or None)
+
+    def changelist_view(self, request, extra_context=None):
+        """A list's POST picks rows by id (action checkboxes, list_editable rows): anything else is refused with
+        a message, as Django refuses an empty selection, before a query is built from it."""
+        if request.method == "POST":
+            row_id = re.compile(rf"form-\d+-{re.escape(self.opts.pk.name)}")
+            for name, values in request.POST.lists():
+                if name == helpers.ACTION_CHECKBOX_NAME or row_id.fullmatch(name):
+                    if not all(is_id(value) for value in values):
+                        self.message_user(request, f"{name}: not an id; nothing was changed.", messages.ERROR)
+                        return HttpResponseRedirect(request.get_full_path())
+        return super().changelist_view(request, extra_context)
 
 
 class ReadOnlyAdmin(CheckedParametersAdmin):
