@@ -826,7 +826,7 @@ class ArticleAdmin(FastChangelistWidgets, LargeTableAdmin, CheckedParametersAdmi
             "title": "Undo this change?",
             "opts": self.opts,
             "entries": [
-                (entry, short_json(masked(entry.field, entry.new_value)), short_json(masked(entry.field, entry.old_value)))
+                (entry, *(short_json(masked(entry.field, value)) for value in (entry.new_value, entry.old_value)))
                 for entry in entries[:HISTORY_ROWS * 5]
             ],
             "total": entries.count(),

@@ -65,6 +65,7 @@ class PrivatePagesMiddleware:
 
 NUL = "\x00"
 NUL_MESSAGE = "Null characters are not allowed."
+FORM_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 class RefuseNulMiddleware:
@@ -95,7 +96,7 @@ class RefuseNulMiddleware:
 
 def parameter_with_nul(request) -> str | None:
     parameters = [request.GET]
-    if request.method == "POST" and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+    if request.method == "POST" and request.content_type in FORM_CONTENT_TYPES:
         parameters.append(request.POST)
     for query in parameters:
         for name, values in query.lists():
@@ -113,4 +114,6 @@ def bad_parameter(request, name: str, message: str) -> HttpResponse:
     if match is not None and match.namespace == PUBLIC_NAMESPACE and (match.url_name or "").startswith("api-"):
         return JsonResponse({"error": "invalid parameter", "fields": {name: [message]}}, status=400)
     shown = name.replace(NUL, "\\0")
-    return HttpResponseBadRequest(f"Bad request: parameter “{shown}”: {message}\n", content_type="text/plain; charset=utf-8")
+    return HttpResponseBadRequest(
+        f"Bad request: parameter “{shown}”: {message}\n", content_type="text/plain; charset=utf-8"
+    )

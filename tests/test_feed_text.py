@@ -99,7 +99,9 @@ def test_the_excerpt_a_reader_shows_is_what_the_review_page_shows(client, hostil
 
 
 @pytest.mark.parametrize("fmt", ["rss", "atom"])
-@pytest.mark.parametrize("scope, name", [("topic/scriptalerttopicscript/", TOPIC), ("provider/hostile.example/", PROVIDER)])
+@pytest.mark.parametrize(
+    "scope, name", [("topic/scriptalerttopicscript/", TOPIC), ("provider/hostile.example/", PROVIDER)]
+)
 def test_topic_and_provider_feed_titles_are_text(client, hostile, fmt, scope, name):
     feed = read(client, f"/feeds/{scope}{fmt}/")
 

@@ -14,7 +14,6 @@ from urllib.parse import quote
 
 import pytest
 from django.test import Client
-from django.urls import reverse
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from articles import cursors
@@ -117,7 +116,9 @@ def site(db) -> dict:
         make_article(published_date_time=dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=dt.timezone.utc)),
         make_article(published_date_time=None, is_possible_duplicate=True, changed_since_review=True),
     ]
-    RelatedArticle.objects.filter(article=articles[0]).update(published_date_time=dt.datetime.max.replace(tzinfo=dt.UTC))
+    RelatedArticle.objects.filter(article=articles[0]).update(
+        published_date_time=dt.datetime.max.replace(tzinfo=dt.timezone.utc)
+    )
     entry = AuditEntry.objects.create(article=articles[0], source="dashboard", action="edit", field="quality",
                                       old_value=1, new_value=2, batch="b1")
     run = ImportRun.objects.create(status="finished", errors=[{"path": "x.md", "line": 1, "message": "bad"}])
@@ -130,11 +131,10 @@ def site(db) -> dict:
 
 @pytest.fixture
 def clients(db) -> dict[str, Client]:
-    signed_in = {"viewer": make_user("viewer", "Viewers", is_staff=True), "editor": make_user("editor", "Editors", is_staff=True)}
     clients = {"anonymous": Client()}
-    for role, user in signed_in.items():
+    for role, group in (("viewer", "Viewers"), ("editor", "Editors")):
         clients[role] = Client()
-        clients[role].force_login(user)
+        clients[role].force_login(make_user(role, group, is_staff=True))
     return clients
 
 
