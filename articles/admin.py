@@ -10,27 +10,31 @@ list is never counted row by row.
 """
 
 import datetime as dt
+import itertools
 import json
+import re
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import connections
+from django.db import connections, models
 from django.db.models import Exists, Max, Min, OuterRef, Prefetch
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import formats, timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
-from django.utils.timezone import localtime, make_aware
+from django.utils.timezone import localtime
 
-from . import editorial
+from . import editorial, timestamps
 from .admin_rendering import CHANGELIST_RENDERER, FastChangelistWidgets
 from .editorial import EditConflict
 from .models import (
@@ -38,8 +42,9 @@ from .models import (
 )
 from .schema import EDITABLE_FIELDS
 from .selectors import distinct_values
+from .templatetags.newsroom import masked, opaque
 from .throttling import ThrottledAdminAuthenticationForm
-from .urlnorm import is_http_url
+from .urlnorm import link_url
 
 admin.site.login_form = ThrottledAdminAuthenticationForm
 admin.site.site_header = "Newsroom administration"
@@ -123,80 +128,195 @@ class LargeTableAdmin:
         return paginator
 
 
-class DrillDownQuerySet(ArticleQuerySet):
-    """`datetimes()` (the admin's date hierarchy) without a DISTINCT over every row.
+class DrillDown:
+    """A QuerySet mixin: `datetimes()` (the admin's date hierarchy) without a DISTINCT over every row, and
+    working to the edges of the calendar in every time zone.
 
     Django's version truncates and sorts every matching row. Here MIN and MAX
     bound the range, and every year (month, day) in it is tested by an indexed
-    EXISTS, all in one query: a fixed number of queries whatever the size of
-    the table or the spread of its dates.
+    EXISTS, up to PROBES_PER_QUERY in one query: a fixed number of queries
+    whatever the size of the table. Past those, the next row's date is looked
+    up (an index lookup) and the probing resumes there, so dates centuries
+    apart cost a few queries, not one per year. The first period is probed
+    without a lower bound and the last without an upper one (no row lies
+    beyond MIN and MAX), so no probe needs a moment before 0001-01-01 or after
+    9999-12-31 UTC.
     """
 
     PROBES_PER_QUERY = 100
 
     def aggregate(self, *args, **kwargs):
-        """On SQLite, MIN() and MAX() one query each: together they read every row, alone each is an index lookup."""
+        """On SQLite, MIN() and MAX() one query each: together they read every row, alone each is an index lookup.
+
+        A datetime bound comes back in local time, or as the first or last moment local time can express: the
+        date hierarchy turns it into local time, which 9999-12-31 23:00 UTC, say, is not east of Greenwich.
+        """
         lone_bounds = not args and len(kwargs) > 1 and all(type(a) in (Min, Max) for a in kwargs.values())
-        if lone_bounds and connections[self.db].vendor == "sqlite":
-            return {name: super(DrillDownQuerySet, self).aggregate(**{name: a})[name] for name, a in kwargs.items()}
-        return super().aggregate(*args, **kwargs)
+        if not lone_bounds:
+            return super().aggregate(*args, **kwargs)
+        if connections[self.db].vendor == "sqlite":
+            bounds = {name: super(DrillDown, self).aggregate(**{name: a})[name] for name, a in kwargs.items()}
+        else:
+            bounds = super().aggregate(**kwargs)
+        return {
+            name: timestamps.local_or_edge(value) if isinstance(value, dt.datetime) and timezone.is_aware(value)
+            else value
+            for name, value in bounds.items()
+        }
 
     def datetimes(self, field_name, kind, order="ASC", tzinfo=None, is_dst=None):
         if kind not in ("year", "month", "day") or order != "ASC" or tzinfo is not None:
             return super().datetimes(field_name, kind, order, tzinfo)
         bounds = self.aggregate(first=Min(field_name), last=Max(field_name))
-        if bounds["first"] is None:
-            return []
-        periods = list(periods_between(localtime(bounds["first"]), localtime(bounds["last"]), kind))
-        found = []
-        for i in range(0, len(periods), self.PROBES_PER_QUERY):
-            chunk = periods[i : i + self.PROBES_PER_QUERY]
-            probes = [
-                self.filter(**{f"{field_name}__gte": start, f"{field_name}__lt": end}).order_by().values("pk")[:1]
-                for start, end in chunk
-            ]
-            compiled = [probe.query.sql_with_params() for probe in probes]
-            with connections[self.db].cursor() as cursor:
-                cursor.execute(
-                    "SELECT " + ", ".join(f"EXISTS({sql})" for sql, _ in compiled),
-                    [param for _, params in compiled for param in params],
-                )
-                hits = cursor.fetchone()
-            found += [start for (start, _), hit in zip(chunk, hits) if hit]
+        first, last = bounds["first"], bounds["last"]
+        found, start = [], first
+        while start is not None:
+            chunk = list(itertools.islice(periods_between(start, last, kind), self.PROBES_PER_QUERY))
+            found += self.probe(field_name, chunk, first=first, last=last)
+            end = chunk[-1][1]
+            if end is None or end > last:
+                break
+            start = self.filter(**{f"{field_name}__gte": end}).order_by().aggregate(next=Min(field_name))["next"]
+            start = timestamps.local_or_edge(start) if start is not None else None
         return found
+
+    def probe(self, field_name: str, periods: list, *, first, last) -> list[dt.datetime]:
+        """The starts of those `periods` that hold a row: one EXISTS each, in one query."""
+        probes = [
+            self.filter(**period_bounds(field_name, start, end, first=start <= first, last=end is None or end > last))
+            .order_by().values("pk")[:1]
+            for start, end in periods
+        ]
+        compiled = [probe.query.sql_with_params() for probe in probes]
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(
+                "SELECT " + ", ".join(f"EXISTS({sql})" for sql, _ in compiled),
+                [param for _, params in compiled for param in params],
+            )
+            hits = cursor.fetchone()
+        return [start for (start, _), hit in zip(periods, hits) if hit]
+
+
+class DrillDownQuerySet(DrillDown, ArticleQuerySet):
+    """The article changelist's queryset."""
+
+
+class DrillDownImportRuns(DrillDown, models.QuerySet):
+    """The import run changelist's queryset."""
 
 
 def periods_between(first: dt.datetime, last: dt.datetime, kind: str):
-    """(start, end) of each year, month or day from `first` to `last`, as aware datetimes in their timezone."""
+    """(start, end) of each year, month or day from `first` to `last`, as aware datetimes in their timezone;
+    the last period past 9999-12-31 has no end (None)."""
     day = first.date().replace(month=1, day=1) if kind == "year" else first.date().replace(day=1) if kind == "month" \
         else first.date()
-    while day <= last.date():
-        if kind == "year":
-            following = day.replace(year=day.year + 1)
-        elif kind == "month":
-            following = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-        else:
-            following = day + dt.timedelta(days=1)
-        yield _start_of(day, first.tzinfo), _start_of(following, first.tzinfo)
+    while day is not None and day <= last.date():
+        following = timestamps.following(day, kind)
+        yield (timestamps.start_of(day, first.tzinfo),
+               timestamps.start_of(following, first.tzinfo) if following is not None else None)
         day = following
 
 
-def _start_of(day: dt.date, tzinfo) -> dt.datetime:
-    return make_aware(dt.datetime.combine(day, dt.time.min), tzinfo)
+def period_bounds(field_name: str, start, end, *, first: bool, last: bool) -> dict:
+    """Lookups for one probed period: no lower bound on the first, none above the last (MIN and MAX bound them)."""
+    bounds = {} if first else {f"{field_name}__gte": start}
+    if not last and end is not None:
+        bounds[f"{field_name}__lt"] = end
+    return bounds
+
+
+ID = re.compile(r"[0-9]{1,19}")
+ID_MAX = 2**63 - 1  # a BigAutoField
+
+
+def is_id(value: str) -> bool:
+    """Whether `value` can be a primary key: a database compares it (`pk__in` has no overflow check)."""
+    return bool(ID.fullmatch(value)) and int(value) <= ID_MAX
+
+
+def parse_id(value: str, name: str) -> int:
+    """A primary key from the query string; IncorrectLookupParameters (the admin's "?e=1") for anything else."""
+    if not is_id(value):
+        raise IncorrectLookupParameters(f"{name}: not an id")
+    return int(value)
+
+
+class DeclaredLookupsChangeList(ChangeList):
+    """A changelist that applies only the lookups its list filters and date drill-down declare, and whose
+    drill-down reaches 9999-12-31 in every time zone.
+
+    Django's admin applies any other field lookup found in the query string
+    (`?title__regex=(`, `?reviewed_at__gte=0001-01-01T00:00:00%2B14:00`), and some
+    of them only fail when the database runs them: a server error. Here they,
+    and drill-down values that are no date, are refused with
+    IncorrectLookupParameters (the admin's "?e=1" page). A ModelAdmin may
+    declare `id_lookups`: further `…__exact` lookups whose values are ids.
+    """
+
+    DRILL_DOWN = ("year", "month", "day")
+
+    def drill_down_params(self) -> list[str]:
+        return [f"{self.date_hierarchy}__{part}" for part in self.DRILL_DOWN] if self.date_hierarchy else []
+
+    def get_filters_params(self, params=None):
+        """Without the drill-down's year, month and day: `drill_down_bounds` reads them."""
+        lookup_params = super().get_filters_params(params)
+        for name in self.drill_down_params():
+            lookup_params.pop(name, None)
+        return lookup_params
+
+    def get_filters(self, request):
+        specs, has_filters, remaining, may_have_duplicates, has_active_filters = super().get_filters(request)
+        id_lookups = getattr(self.model_admin, "id_lookups", ())
+        unexpected = sorted(name for name in remaining if name not in id_lookups)
+        if unexpected:
+            raise IncorrectLookupParameters(f"not a filter of this list: {', '.join(unexpected)}")
+        for name, values in remaining.items():
+            remaining[name] = [parse_id(value, name) for value in values]
+        remaining.update(self.drill_down_bounds())
+        return specs, has_filters, remaining, may_have_duplicates, has_active_filters
+
+    def drill_down_bounds(self) -> dict[str, list]:
+        """The period the drill-down selects, as bounds on its field; none past either edge of the calendar."""
+        year, month, day = (self.params.get(name) for name in self.drill_down_params()) if self.date_hierarchy \
+            else (None, None, None)
+        if year is None and month is None and day is None:
+            return {}
+        if year is None or (day is not None and month is None):
+            raise IncorrectLookupParameters("date drill-down: a month needs its year, a day its month")
+        try:
+            first_day = dt.date(int(year), int(month or 1), int(day or 1))
+        except (ValueError, OverflowError) as error:
+            raise IncorrectLookupParameters(f"date drill-down: {error}") from error
+        kind = "day" if day is not None else "month" if month is not None else "year"
+        zone = timezone.get_current_timezone()
+        end_day = timestamps.following(first_day, kind)
+        # The first period local time can express also holds what lies before it (DrillDown shows such a row
+        # there), the last one what lies after it: no bound on that side.
+        bounds = {}
+        if first_day != dt.date.min:
+            bounds[f"{self.date_hierarchy}__gte"] = [timestamps.start_of(first_day, zone)]
+        if end_day is not None:
+            bounds[f"{self.date_hierarchy}__lt"] = [timestamps.start_of(end_day, zone)]
+        if not all(timestamps.is_storable(moment) for [moment] in bounds.values()):
+            raise IncorrectLookupParameters("date drill-down: out of range")
+        return bounds
 
 
 def safe_link(url: str):
-    """A link when the URL is http(s); otherwise the text, escaped by the caller."""
-    if is_http_url(url):
-        return format_html('<a href="{}" rel="noopener noreferrer" target="_blank">{}</a>', url, url)
+    """A link to what `link_url` renders for `url`; otherwise the stored text, escaped by the caller."""
+    href = link_url(url)
+    if href:
+        return format_html('<a href="{}" rel="noopener noreferrer" target="_blank">{}</a>', href, href)
     return url
 
 
 def thumbnail_html(url: str | None, *, width: int = 64, height: int = 40):
-    if not url or not is_http_url(url):
+    src = link_url(url)
+    if not src:
         return ""
     return format_html(
-        '<img src="{}" alt="" width="{}" height="{}" loading="lazy" referrerpolicy="no-referrer">', url, width, height
+        '<img src="{}" alt="" width="{}" height="{}" loading="lazy" referrerpolicy="no-referrer">', src, width, height
     )
 
 
@@ -205,7 +325,37 @@ def short_json(value, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+def shown_timestamp(value: dt.datetime | None, empty: str):
+    """A DateTimeField value as the admin prints one (local time, localized), in UTC where local time would leave
+    a datetime's range: Django's own display raises there."""
+    return formats.localize(timestamps.shown(value)) if value is not None else empty
+
+
+class CheckedParametersAdmin(admin.ModelAdmin):
+    """A ModelAdmin whose pages refuse what their URL cannot mean, rather than fail on it: lists read only the
+    lookups they declare (DeclaredLookupsChangeList), and an empty `_to_field` names no field (Django looks up
+    a field named "" and fails)."""
+
+    def get_changelist(self, request, **kwargs):
+        return DeclaredLookupsChangeList
+
+    def get_object(self, request, object_id, from_field=None):
+        return super().get_object(request, object_id, from_field or None)
+
+    def changelist_view(self, request, extra_context=None):
+        """A list's POST picks rows by id (action checkboxes, list_editable rows): anything else is refused with
+        a message, as Django refuses an empty selection, before a query is built from it."""
+        if request.method == "POST":
+            row_id = re.compile(rf"form-\d+-{re.escape(self.opts.pk.name)}")
+            for name, values in request.POST.lists():
+                if name == helpers.ACTION_CHECKBOX_NAME or row_id.fullmatch(name):
+                    if not all(is_id(value) for value in values):
+                        self.message_user(request, f"{name}: not an id; nothing was changed.", messages.ERROR)
+                        return HttpResponseRedirect(request.get_full_path())
+        return super().changelist_view(request, extra_context)
+
+
+class ReadOnlyAdmin(CheckedParametersAdmin):
     """Imported or recorded data: shown, never edited here."""
 
     def has_add_permission(self, request):
@@ -258,9 +408,7 @@ class AutocompleteFilter(admin.SimpleListFilter):
         value = self.value()
         if not value:
             return queryset
-        if not value.isdigit():
-            raise IncorrectLookupParameters(f"{self.title}: not an id")
-        return self.filter_by(queryset, int(value))
+        return self.filter_by(queryset, parse_id(value, self.title))
 
 
 class ProviderFilter(AutocompleteFilter):
@@ -403,8 +551,12 @@ class ArticleImageInline(ReadOnlyInline):
 class RelatedArticleInline(ReadOnlyInline):
     model = RelatedArticle
     verbose_name = "related article"
-    fields = ["position", "title", "link", "published_date_time", "type", "provider_name", "quality"]
+    fields = ["position", "title", "link", "published", "type", "provider_name", "quality"]
     readonly_fields = fields
+
+    @admin.display(description="published date time")
+    def published(self, related):
+        return shown_timestamp(related.published_date_time, self.get_empty_value_display())
 
     @admin.display(description="Web URL")
     def link(self, related):
@@ -419,7 +571,7 @@ class RelatedArticleInline(ReadOnlyInline):
 # articles -------------------------------------------------------------------------------
 
 
-class ArticleChangeList(ChangeList):
+class ArticleChangeList(DeclaredLookupsChangeList):
     """Rows leave the long texts behind, and get their images in one query for the whole page.
 
     The images are fetched after the page is cut: a subquery in the SELECT
@@ -434,9 +586,9 @@ class ArticleChangeList(ChangeList):
 
 
 @admin.register(Article)
-class ArticleAdmin(FastChangelistWidgets, LargeTableAdmin, admin.ModelAdmin):
+class ArticleAdmin(FastChangelistWidgets, LargeTableAdmin, CheckedParametersAdmin):
     list_display = [
-        "thumbnail", "title", "provider", "published_date_time", "status", "quality", "heat",
+        "thumbnail", "title", "provider", "published", "status", "quality", "heat",
         "possible_duplicate", "changed_upstream",
     ]
     list_display_links = ["title"]
@@ -464,14 +616,14 @@ class ArticleAdmin(FastChangelistWidgets, LargeTableAdmin, admin.ModelAdmin):
         ]}),
         ("History", {"fields": ["audit_history"]}),
         ("Source", {"fields": [
-            "provider", "topic_list", "category", "type", "published_date_time", "links", "featured_content",
-            "secured", "source_key", "source_file", ("imported_at", "updated_at"),
+            "provider", "topic_list", "category", "type", "published", "links", "featured_content",
+            "secured_value", "source_key", "source_file", ("imported_at", "updated_at"),
         ]}),
     ]
     readonly_fields = [
         "title", "reviewed_by", "reviewed_at", "published_by", "published_at", "version", "editor_fields",
         "changed_since_review", "is_possible_duplicate", "duplicate_links", "audit_history", "provider",
-        "topic_list", "category", "type", "published_date_time", "links", "featured_content", "secured",
+        "topic_list", "category", "type", "published", "links", "featured_content", "secured_value",
         "source_key", "source_file", "imported_at", "updated_at",
     ]
 
@@ -521,6 +673,10 @@ class ArticleAdmin(FastChangelistWidgets, LargeTableAdmin, admin.ModelAdmin):
         images = getattr(article, "listed_images", None)
         return thumbnail_html(images[0].url) if images else ""
 
+    @admin.display(description="published date time", ordering="published_date_time")
+    def published(self, article):
+        return shown_timestamp(article.published_date_time, self.get_empty_value_display())
+
     @admin.display(description="Duplicate?", boolean=True, ordering="is_possible_duplicate")
     def possible_duplicate(self, article):
         return article.is_possible_duplicate
@@ -543,6 +699,16 @@ class ArticleAdmin(FastChangelistWidgets, LargeTableAdmin, admin.ModelAdmin):
         ]
         return format_html_join(mark_safe("<br>"), "{}: {}", ((label, safe_link(url)) for label, url in urls if url))
 
+    @admin.display(description="Secured")
+    def secured_value(self, article):
+        """Opaque, shown as the review page shows it: its first characters and its length."""
+        if not article.secured:
+            return "—"
+        return format_html(
+            '<code title="Opaque value, kept verbatim">{}</code> ({} characters)', opaque(article.secured),
+            len(article.secured),
+        )
+
     @admin.display(description="Possible duplicates of")
     def duplicate_links(self, article):
         others = article.duplicates.only("pk", "title").order_by("pk")
@@ -561,7 +727,7 @@ class ArticleAdmin(FastChangelistWidgets, LargeTableAdmin, admin.ModelAdmin):
                     date_format(localtime(entry.at), "DATETIME_FORMAT"),
                     entry.user.get_username() if entry.user else entry.get_source_display(),
                     entry.get_source_display(), entry.action, entry.field,
-                    short_json(entry.old_value), short_json(entry.new_value),
+                    short_json(masked(entry.field, entry.old_value)), short_json(masked(entry.field, entry.new_value)),
                 )
                 for entry in entries
             ),
@@ -660,7 +826,8 @@ class ArticleAdmin(FastChangelistWidgets, LargeTableAdmin, admin.ModelAdmin):
             "title": "Undo this change?",
             "opts": self.opts,
             "entries": [
-                (entry, short_json(entry.new_value), short_json(entry.old_value)) for entry in entries[:HISTORY_ROWS * 5]
+                (entry, *(short_json(masked(entry.field, value)) for value in (entry.new_value, entry.old_value)))
+                for entry in entries[:HISTORY_ROWS * 5]
             ],
             "total": entries.count(),
             "changelist_url": changelist,
@@ -691,6 +858,10 @@ class TopicAdmin(ReadOnlyAdmin):
 
 @admin.register(ImportRun)
 class ImportRunAdmin(ReadOnlyAdmin):
+    def get_queryset(self, request):
+        queryset, ordering = DrillDownImportRuns(self.model), self.get_ordering(request)
+        return queryset.order_by(*ordering) if ordering else queryset
+
     list_display = [
         "started_at", "finished_at", "status", "dry_run", "files", "created", "updated", "unchanged", "rejected",
         "error_count",
@@ -724,6 +895,7 @@ class ImportRunAdmin(ReadOnlyAdmin):
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(LargeTableAdmin, ReadOnlyAdmin):
+    id_lookups = ("article__id__exact",)  # an article's history (ArticleAdmin.history_url)
     list_display = ["at", "article_link", "who", "source", "action", "field", "old", "new", "batch"]
     list_filter = ["source", "action", "field"]
     list_select_related = ["article", "user"]
@@ -745,8 +917,8 @@ class AuditEntryAdmin(LargeTableAdmin, ReadOnlyAdmin):
 
     @admin.display(description="Old value")
     def old(self, entry):
-        return short_json(entry.old_value)
+        return short_json(masked(entry.field, entry.old_value))
 
     @admin.display(description="New value")
     def new(self, entry):
-        return short_json(entry.new_value)
+        return short_json(masked(entry.field, entry.new_value))

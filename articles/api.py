@@ -10,13 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
+from django import forms
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, quote_etag
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
-from . import cursors, published
+from . import cursors, published, timestamps
 from .filters import ReviewQueueFilter
 from .models import Article
 
@@ -32,6 +34,9 @@ class PublicArticleFilter(ReviewQueueFilter):
     changed = None
     o = None
 
+    class Meta(ReviewQueueFilter.Meta):
+        form = forms.Form  # the API pages by `cursor` and `limit`, not the queue's page and size
+
 
 class BadRequest(ValueError):
     pass
@@ -45,11 +50,16 @@ def encode_cursor(position: published.Position) -> str:
 
 
 def decode_cursor(text: str) -> published.Position:
+    """The position a `cursor` holds; BadRequest for anything this API did not give out (its dates are aware
+    and comparable, its id an integer)."""
     try:
         moment, pk = cursors.unpack(text)
         if not isinstance(pk, int) or isinstance(pk, bool):
             raise TypeError
-        return published.Position(dt.datetime.fromisoformat(moment) if moment is not None else None, pk)
+        published_at = dt.datetime.fromisoformat(moment) if moment is not None else None
+        if published_at is not None and not timestamps.is_storable(published_at):
+            raise ValueError
+        return published.Position(published_at, pk)
     except (ValueError, TypeError):
         raise BadRequest("cursor: not a cursor this API gave out") from None
 
@@ -91,8 +101,8 @@ def article_data(article: Article, request: HttpRequest, *, detail: bool = False
         if article.provider_id else None,
         "topics": [{"name": link.topic.name, "slug": link.topic.slug} for link in article.topic_links.all()],
         "images": [
-            {"url": image.url, "width": image.width, "height": image.height, "title": image.title}
-            for image in article.images.all() if published.safe_url(image.url)
+            {"url": url, "width": image.width, "height": image.height, "title": image.title}
+            for image, url in published.image_urls(article)
         ],
     }
     if detail:
@@ -145,6 +155,7 @@ def error(message: str, status: int, **extra) -> JsonResponse:
 # --- views ---------------------------------------------------------------------------------
 
 
+@csrf_exempt  # read-only: a POST gets 405, not a CSRF page
 @require_safe
 def article_list(request: HttpRequest) -> HttpResponse:
     filters = PublicArticleFilter(request.GET, queryset=published.published_articles())
@@ -170,6 +181,7 @@ def article_list(request: HttpRequest) -> HttpResponse:
     return conditional(request, page, build)
 
 
+@csrf_exempt
 @require_safe
 def article_detail(request: HttpRequest, key: str) -> HttpResponse:
     article = published.published_article(key)

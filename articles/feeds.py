@@ -3,10 +3,18 @@
 One `Feed` describes the items; the three formats differ only in their
 generator. Everything comes from `articles.published`, so only published
 items and public fields reach a feed.
+
+Feeds carry text, never markup. Feed readers render an RSS title and
+description as HTML once they have decoded the XML, so RSS gets the text
+HTML-escaped as well (`HtmlEscapedRssFeed`): after both decodings it is the
+text again. Atom says what its text is: titles are `type="text"` by default
+and summaries are sent as `type="text"` (`TextAtomFeed`). JSON Feed has
+plain-text fields (`content_text`, never `content_html`).
 """
 
 from __future__ import annotations
 
+import html
 import json
 import mimetypes
 import re
@@ -29,6 +37,29 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 def xml_text(text: str) -> str:
     return _NOT_XML.sub("", text)
+
+
+def html_escaped(text: str | None) -> str | None:
+    return html.escape(text, quote=False) if text is not None else None
+
+
+class HtmlEscapedRssFeed(feedgenerator.Rss201rev2Feed):
+    """RSS 2.0 whose channel and item titles and descriptions are text escaped as HTML, as readers render them."""
+
+    def __init__(self, title, link, description, **kwargs):
+        super().__init__(html_escaped(title), link, html_escaped(description), **kwargs)
+
+    def add_item(self, title, link, description, **kwargs):
+        super().add_item(html_escaped(title), link, html_escaped(description), **kwargs)
+
+
+class TextAtomFeed(feedgenerator.Atom1Feed):
+    """Atom 1.0 with each entry's summary declared `type="text"` (Django's says html)."""
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, {**item, "description": None})
+        if item["description"] is not None:
+            handler.addQuickElement("summary", item["description"], {"type": "text"})
 
 
 class JsonFeed(feedgenerator.SyndicationFeed):
@@ -94,7 +125,7 @@ class Scope:
 
 
 class ArticleFeed(Feed):
-    feed_type = feedgenerator.Rss201rev2Feed
+    feed_type = HtmlEscapedRssFeed
 
     def get_object(self, request, slug: str | None = None, domain: str | None = None) -> Scope:
         base_url = request.build_absolute_uri("/")[:-1]
@@ -163,19 +194,19 @@ class ArticleFeed(Feed):
         return [xml_text(name) for name in published.topic_names(article)]
 
     def item_enclosures(self, article: Article) -> list[feedgenerator.Enclosure]:
-        image = published.first_image(article)
-        if image is None:
+        url = published.first_image_url(article)
+        if not url:
             return []
-        mime_type = mimetypes.guess_type(urlsplit(image.url).path)[0] or "application/octet-stream"
-        return [feedgenerator.Enclosure(image.url, "0", mime_type)]
+        mime_type = mimetypes.guess_type(urlsplit(url).path)[0] or "application/octet-stream"
+        return [feedgenerator.Enclosure(url, "0", mime_type)]
 
     def item_extra_kwargs(self, article: Article) -> dict:
-        image = published.first_image(article)
-        return {"image": image.url} if image else {}
+        url = published.first_image_url(article)
+        return {"image": url} if url else {}
 
 
 class AtomArticleFeed(ArticleFeed):
-    feed_type = feedgenerator.Atom1Feed
+    feed_type = TextAtomFeed
     author_name = "Newsroom"  # Atom wants an author for entries that name no provider
 
     def subtitle(self, scope: Scope) -> str:

@@ -17,7 +17,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, prefetch_related_obj
 from django.utils.html import strip_tags
 
 from .models import Article, ArticleImage, ArticleTopic, Provider, RelatedArticle, Topic
-from .urlnorm import is_http_url
+from .urlnorm import link_url
 
 PUBLIC_FIELDS = (
     "id", "source_key", "category", "title", "excerpt", "published_date_time", "original_url", "web_url",
@@ -120,16 +120,21 @@ def plain_text(text: str | None) -> str:
 
 
 def safe_url(url: str | None) -> str:
-    """The URL if it is http(s), else empty: nothing else is ever handed out."""
-    return url if url and is_http_url(url) else ""
+    """The absolute http(s) URL `urlnorm.link_url` renders for `url`, else empty: nothing else is ever handed out."""
+    return link_url(url)
 
 
 def article_url(article: Article) -> str:
     return safe_url(article.web_url) or safe_url(article.original_url)
 
 
-def first_image(article: Article) -> ArticleImage | None:
-    return next((image for image in article.images.all() if safe_url(image.url)), None)
+def image_urls(article: Article) -> list[tuple[ArticleImage, str]]:
+    """The article's images that can be shown, each with the URL to hand out for it."""
+    return [(image, url) for image in article.images.all() if (url := safe_url(image.url))]
+
+
+def first_image_url(article: Article) -> str:
+    return next((url for image in article.images.all() if (url := safe_url(image.url))), "")
 
 
 def topic_names(article: Article) -> list[str]:

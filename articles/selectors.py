@@ -20,7 +20,7 @@ from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import QueryDict
 from django.utils import timezone
 
-from . import cursors
+from . import cursors, timestamps
 from .filters import ReviewQueueFilter
 from .models import Article, ArticleImage, ArticleTopic, AuditEntry, ImportRun
 
@@ -214,7 +214,7 @@ def decode_position(token: str, ordering: list[tuple[str, bool]]) -> dict | None
                 moment = dt.datetime.fromisoformat(value)
             except ValueError:
                 return None
-            if timezone.is_naive(moment):
+            if not timestamps.is_storable(moment):
                 return None
             position[name] = moment
         elif field_type.endswith(("IntegerField", "AutoField")) and type(value) is int:
@@ -226,7 +226,20 @@ def decode_position(token: str, ordering: list[tuple[str, bool]]) -> dict | None
     return position
 
 
-def neighbours_in_queue(article: Article, params: QueryDict) -> tuple[Article | None, Article | None]:
+@dataclass(frozen=True)
+class Neighbours:
+    """The articles before and after one in a queue, and the queue parameters that could not be read (by name).
+    Unpacks as (previous, next)."""
+
+    previous: Article | None
+    next: Article | None
+    errors: dict
+
+    def __iter__(self):
+        return iter((self.previous, self.next))
+
+
+def neighbours_in_queue(article: Article, params: QueryDict) -> Neighbours:
     """The articles before and after `article` in the queue `params` describe.
 
     Compares on the article's current values (keyset), so it works on any page
@@ -234,7 +247,10 @@ def neighbours_in_queue(article: Article, params: QueryDict) -> tuple[Article | 
     """
     queue = review_queue(params, queryset=Article.objects.only("pk", "title"))
     rows = queue.filterset.qs
-    return step(rows, article, queue.ordering, backwards=True), step(rows, article, queue.ordering, backwards=False)
+    return Neighbours(
+        step(rows, article, queue.ordering, backwards=True), step(rows, article, queue.ordering, backwards=False),
+        dict(queue.filterset.errors),
+    )
 
 
 def step(rows: QuerySet[Article], article: Article, ordering: list[tuple[str, bool]], *, backwards: bool):

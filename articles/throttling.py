@@ -1,11 +1,13 @@
 """Login throttling against password guessing, for our login page and the admin's.
 
-Failures are counted in the cache per (username, client address). After
-LOGIN_FAILURE_LIMIT failures within LOGIN_LOCKOUT_SECONDS, that pair is locked
-out for LOGIN_LOCKOUT_SECONDS: every attempt is refused before the password is
-checked, so a guess made during the lock-out learns nothing. A successful login
-clears the count. The check lives in the authentication form, so the admin
-(`AdminSite.login_form`) and our `LoginView` share it.
+Attempts are counted in the cache per (username, client address), each one
+atomically (`cache.incr`) before its password is checked: however many
+requests arrive at once, at most LOGIN_FAILURE_LIMIT passwords are checked.
+After LOGIN_FAILURE_LIMIT failures within LOGIN_LOCKOUT_SECONDS, that pair is
+locked out for LOGIN_LOCKOUT_SECONDS: every attempt is refused before the
+password is checked, so a guess made during the lock-out learns nothing. A
+successful login clears the count. The check lives in the authentication
+form, so the admin (`AdminSite.login_form`) and our `LoginView` share it.
 """
 
 import hashlib
@@ -29,19 +31,28 @@ class LoginThrottle:
     def for_request(cls, request, username: str) -> "LoginThrottle":
         return cls(username, client_address(request) if request is not None else "")
 
-    def is_locked(self) -> bool:
-        return bool(cache.get(self.lock_key))
+    def start_attempt(self) -> int | None:
+        """Count an attempt before its password is checked: its number, or None when the pair is locked out
+        (or the attempts already under way use up the limit) and the password must not be checked."""
+        if cache.get(self.lock_key):
+            return None
+        attempt = self._count()
+        return attempt if attempt <= settings.LOGIN_FAILURE_LIMIT else None
 
-    def record_failure(self) -> None:
-        cache.add(self.failures_key, 0, timeout=settings.LOGIN_LOCKOUT_SECONDS)
-        try:
-            failures = cache.incr(self.failures_key)
-        except ValueError:  # expired between add and incr
-            failures = 1
-            cache.set(self.failures_key, failures, timeout=settings.LOGIN_LOCKOUT_SECONDS)
-        if failures >= settings.LOGIN_FAILURE_LIMIT:
+    def _count(self) -> int:
+        while True:
+            if cache.add(self.failures_key, 1, timeout=settings.LOGIN_LOCKOUT_SECONDS):
+                return 1
+            try:
+                return cache.incr(self.failures_key)
+            except ValueError:  # expired between add and incr: start again
+                continue
+
+    def record_failure(self, attempt: int) -> None:
+        """The attempt's password was wrong: the one that reaches the limit locks the pair out. The count is
+        left to expire, so attempts already under way cannot start a fresh one."""
+        if attempt >= settings.LOGIN_FAILURE_LIMIT:
             cache.set(self.lock_key, True, timeout=settings.LOGIN_LOCKOUT_SECONDS)
-            cache.delete(self.failures_key)
 
     def reset(self) -> None:
         cache.delete(self.failures_key)
@@ -60,14 +71,16 @@ def client_address(request) -> str:
 
 
 class ThrottledLoginMixin:
-    """Refuses a locked-out (username, address) before authenticating; counts failures; resets on success."""
+    """Counts the attempt, refusing a locked-out (username, address) before authenticating; locks the pair out
+    at the limit; resets on success."""
 
     def clean(self):
         username = self.cleaned_data.get("username")
         if not username:
             return super().clean()
         throttle = LoginThrottle.for_request(self.request, username)
-        if throttle.is_locked():
+        attempt = throttle.start_attempt()
+        if attempt is None:
             minutes = math.ceil(settings.LOGIN_LOCKOUT_SECONDS / 60)
             raise ValidationError(
                 f"Too many failed sign-in attempts for this account. Try again in {minutes} minute"
@@ -77,7 +90,7 @@ class ThrottledLoginMixin:
         try:
             cleaned = super().clean()
         except ValidationError:
-            throttle.record_failure()
+            throttle.record_failure(attempt)
             raise
         throttle.reset()
         return cleaned

@@ -108,9 +108,11 @@ def queue(request):
             params.pop(name)
         return HttpResponseRedirect(request.path + (f"?{params.urlencode()}" if params else ""))
     review_queue = selectors.review_queue(request.GET)
+    form = review_queue.filterset.form
+    valid = review_queue.filterset.is_valid()  # a bad value is shown on the form; the other filters still apply
     page = selectors.queue_page(
-        review_queue.rows, ordering=review_queue.ordering, page=request.GET.get("page"),
-        size=request.GET.get("size"), after=request.GET.get("after"), before=request.GET.get("before"),
+        review_queue.rows, ordering=review_queue.ordering, page=form.cleaned_data.get("page"),
+        size=form.cleaned_data.get("size"), after=request.GET.get("after"), before=request.GET.get("before"),
     )
     context = {
         "filter": review_queue.filterset,
@@ -125,7 +127,7 @@ def queue(request):
         "page_sizes": (25, selectors.DEFAULT_PAGE_SIZE, 100, selectors.MAX_PAGE_SIZE),
         "default_page_size": selectors.DEFAULT_PAGE_SIZE,
     }
-    return render(request, "articles/queue.html", context)
+    return render(request, "articles/queue.html", context, status=200 if valid else 400)
 
 
 ORDERING_CHOICES = (
@@ -148,15 +150,19 @@ def review(request, pk):
 
 
 def render_review(request, article: Article, form: ReviewForm, *, status: int = 200, conflict: bool = False):
-    previous, following = selectors.neighbours_in_queue(article, request.GET)
+    """The review page; a queue parameter it cannot read (for Previous/Next) is shown, and answers 400."""
+    neighbours = selectors.neighbours_in_queue(article, request.GET)
+    if neighbours.errors and status == 200:
+        status = 400
     context = {
         "article": article,
         "form": form,
         "related": selectors.related_with_copies(article),
         "history": selectors.audit_history(article),
         "upstream": selectors.upstream_changes(article),
-        "previous": previous,
-        "next": following,
+        "previous": neighbours.previous,
+        "next": neighbours.next,
+        "queue_errors": neighbours.errors,
         "topics": [link.topic for link in article.topic_links.all()],
         "conflict": conflict,
     }

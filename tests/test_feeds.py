@@ -44,7 +44,7 @@ def test_rss_is_well_formed_rss_2_newest_first(client, articles):
     newest, middle, oldest = feed.entries
     assert newest.link == "https://news.example/newest"
     assert middle.link == "https://youtube.com/watch?v=abc"
-    assert oldest.summary == "Fish & chips\xa0today"
+    assert oldest.summary == "Fish &amp; chips\xa0today"  # RSS descriptions are HTML: a reader shows "Fish & chips"
     assert oldest.author == "Example News"
     assert [tag.term for tag in oldest.tags] == ["Boats", "Harbours"]
     assert oldest.enclosures[0].href == "https://img.example/oldest.jpg"

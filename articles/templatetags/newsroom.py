@@ -1,5 +1,5 @@
-"""Template filters that keep imported data inert: text is decoded then escaped, URLs are http(s) or nothing,
-embeds come only from an allowlist of video hosts."""
+"""Template filters that keep imported data inert: text is decoded then escaped, URLs are what `urlnorm.link_url`
+renders (an absolute http(s) URL) or nothing, embeds come only from an allowlist of video hosts."""
 
 import html
 import json
@@ -7,12 +7,14 @@ from html.parser import HTMLParser
 from urllib.parse import urlsplit, urlunsplit
 
 from django import template
+from django.template.defaultfilters import date as date_filter
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 
+from articles import timestamps
 from articles.middleware import EMBED_HOSTS
-from articles.urlnorm import is_http_url
+from articles.urlnorm import link_url
 
 register = template.Library()
 
@@ -29,8 +31,18 @@ assert {f"https://{host}" for host, _ in EMBED_PLAYERS.values()} <= set(EMBED_HO
 
 @register.filter
 def http_url(value) -> str:
-    """The value when it is an absolute http(s) URL, else "" (so `javascript:` and friends never become links)."""
-    return value if is_http_url(value) else ""
+    """The URL to put in an href or src for `value` (`urlnorm.link_url`), else "": `javascript:` and friends never
+    become links, and a site-relative path only does against SOURCE_SITE_URL."""
+    return link_url(value)
+
+
+@register.filter
+def when(value, format_string=None) -> str:
+    """Django's `date` filter for an imported timestamp, which may sit at the edge of the calendar: in local time,
+    or in UTC where local time would leave a datetime's range (`date` raises there)."""
+    if value is None or value == "":
+        return ""
+    return date_filter(timestamps.shown(value), format_string)
 
 
 @register.filter
@@ -41,16 +53,26 @@ def decoded(value) -> str:
 
 @register.filter
 def opaque(value, length: int = 16) -> str:
-    """A secret-looking value shown as its first characters only."""
+    """A secret-looking value shown as its first characters only: the one way `secured` is shown to editors
+    and viewers (review page, admin, audit values)."""
     if not value:
         return ""
     value = str(value)
     return value if len(value) <= length else value[:length] + "…"
 
 
+OPAQUE_FIELDS = frozenset({"secured"})
+
+
+def masked(field: str, value):
+    """An audit value of `field` as it may be shown: `opaque` for a secret-looking field, else unchanged."""
+    return opaque(value) if field in OPAQUE_FIELDS and isinstance(value, str) else value
+
+
 @register.filter
-def as_text(value) -> str:
-    """A JSON value (audit old/new values) as one readable line."""
+def as_text(value, field: str = "") -> str:
+    """A JSON value (audit old/new values of `field`) as one readable line."""
+    value = masked(field, value)
     if value is None:
         return "—"
     if isinstance(value, str):
@@ -79,10 +101,8 @@ def embed_src(featured_content) -> str:
         parser.close()
     except Exception:  # noqa: BLE001 - malformed markup is simply not embedded
         return ""
-    src = parser.src or ""
-    if src.startswith("//"):
-        src = "https:" + src
-    if not is_http_url(src):
+    src = link_url(parser.src)
+    if not src:
         return ""
     parts = urlsplit(src)
     player = EMBED_PLAYERS.get((parts.hostname or "").lower())
@@ -101,10 +121,12 @@ def mapping_name(mapping) -> str:
 
 @register.filter
 def first_image_url(images) -> str:
-    """The first http(s) `url` in a list of image mappings (provider logos, a related item's images)."""
-    for image in images or []:
-        if isinstance(image, dict) and is_http_url(image.get("url")):
-            return image["url"]
+    """The first renderable `url` (`urlnorm.link_url`) in a list of image mappings (provider logos, a related
+    item's images), resolved; "" when there is none."""
+    for image in images if isinstance(images, list) else []:
+        url = link_url(image.get("url")) if isinstance(image, dict) else ""
+        if url:
+            return url
     return ""
 
 

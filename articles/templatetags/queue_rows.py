@@ -20,9 +20,9 @@ from django.middleware.csrf import get_token
 from django.urls import reverse
 from django.utils.dateformat import format as format_date
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timezone import localtime
 
-from articles.urlnorm import is_http_url
+from articles import timestamps
+from articles.urlnorm import link_url
 
 from .newsroom import markers, score_badge, status_badge
 
@@ -113,9 +113,10 @@ def queue_row(article, shared: RowContext) -> str:
 
 
 def thumbnail(url) -> str:
-    if not is_http_url(url):
+    src = link_url(url)
+    if not src:
         return '<span class="thumb-empty" aria-hidden="true"></span>'
-    return f'<img src="{escape(url)}" alt="" width="72" height="48" loading="lazy" referrerpolicy="no-referrer">'
+    return f'<img src="{escape(src)}" alt="" width="72" height="48" loading="lazy" referrerpolicy="no-referrer">'
 
 
 def row_meta(article, shared: RowContext) -> str:
@@ -137,7 +138,7 @@ def provider_link(provider, shared: RowContext) -> str:
 def published_date(value) -> str:
     if value is None:
         return '<span class="subtle">—</span>'
-    local = localtime(value)
+    local = timestamps.shown(value)
     return f'<time datetime="{escape(local.isoformat())}">{escape(format_date(local, "d M Y"))}</time>'
 
 
