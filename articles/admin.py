@@ -22,7 +22,7 @@ from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import connections, models
+from django.db import connections, models, transaction
 from django.db.models import Exists, Max, Min, OuterRef, Prefetch
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -772,10 +772,26 @@ class ArticleAdmin(FastChangelistWidgets, LargeTableAdmin, CheckedParametersAdmi
 
     def changelist_view(self, request, extra_context=None):
         try:
-            return super().changelist_view(request, extra_context)
+            if not self.is_list_edit(request):
+                return super().changelist_view(request, extra_context)
+            with transaction.atomic():
+                self.lock_edited_rows(request)
+                return super().changelist_view(request, extra_context)
         except EditConflict as conflict:
             self.message_user(request, conflict.describe(), messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
+
+    @staticmethod
+    def is_list_edit(request) -> bool:
+        return request.method == "POST" and "_save" in request.POST
+
+    def lock_edited_rows(self, request) -> None:
+        """A list_editable save changes its rows one by one in one transaction, in the list's order: lock them
+        all first, in id order as every writer does (`editorial.lock_articles`), so it never deadlocks with an
+        import batch or a bulk action holding some of them."""
+        ids = [value for name, value in request.POST.items() if re.fullmatch(r"form-\d+-id", name) and is_id(value)]
+        if ids:
+            list(editorial.lock_articles(Article.objects.filter(pk__in=ids)).values_list("pk", flat=True))
 
     def history_view(self, request, object_id, extra_context=None):
         return HttpResponseRedirect(self.history_url(object_id))

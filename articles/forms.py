@@ -12,6 +12,7 @@ STATUS_ACTIONS = {
     "reject": Article.Status.REJECTED,
 }
 MAX_BULK = 500
+MAX_ID = 2**63 - 1  # the primary key column's range
 
 
 def score_field(label: str) -> forms.IntegerField:
@@ -83,6 +84,8 @@ class IdListField(forms.Field):
             ids = sorted({int(item) for item in value})
         except (TypeError, ValueError):
             raise ValidationError("Select articles by their ids.", code="invalid") from None
+        if ids and not (1 <= ids[0] and ids[-1] <= MAX_ID):
+            raise ValidationError("Select articles by their ids.", code="invalid")
         if len(ids) > MAX_BULK:
             raise ValidationError(f"Select at most {MAX_BULK} articles at a time.", code="too_many")
         return ids

@@ -32,10 +32,11 @@ from django.utils.text import slugify
 
 from . import editorial, schema
 from .models import Article, ArticleImage, ArticleTopic, ImportRun, Provider, RelatedArticle, Topic
-from .reading import InProcessParser, WorkerPool, check_paths, iter_files
+from .reading import InProcessParser, WorkerPool, check_paths, display_path, iter_files, open_regular
 from .validation import ArticleRecord, FileError
 
 logger = logging.getLogger(__name__)
+MAX_WARNINGS_KEPT = 1000  # in the run's log; each one also reaches `on_result`
 
 DEFAULT_MAX_BYTES = 1024 * 1024
 DEFAULT_BATCH_SIZE = 1000
@@ -48,7 +49,7 @@ DEFAULT_BATCH_SIZE = 1000
 class FileResult:
     path: str
     key: str
-    status: str  # created, updated, unchanged, rejected
+    status: str  # created, updated, unchanged, rejected, skipped (not a file to read: a warning)
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     error: FileError | None = None
@@ -67,11 +68,19 @@ class ImportSummary:
     updated: int = 0
     unchanged: int = 0
     rejected: int = 0
+    skipped: int = 0
     errors: list[FileError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # the first MAX_WARNINGS_KEPT of them
 
     def count(self, result: FileResult) -> None:
-        self.files += 1
         setattr(self, result.status, getattr(self, result.status) + 1)
+        if result.status == "skipped":
+            if len(self.warnings) < MAX_WARNINGS_KEPT:
+                self.warnings.extend(result.warnings)
+            return
+        self.files += 1
+        if result.error:
+            self.errors.append(result.error)
 
     def __str__(self) -> str:
         return ImportRun.describe_counts(self)
@@ -210,7 +219,7 @@ class Importer:
     def read(self, path: Path) -> PendingFile | FileResult:
         key = path.stem
         try:
-            with path.open("rb") as handle:
+            with open_regular(path) as handle:
                 data = handle.read(self.max_bytes + 1)  # never more than the limit, however big the file
                 if len(data) > self.max_bytes:
                     size = os.fstat(handle.fileno()).st_size
@@ -225,8 +234,8 @@ class Importer:
 
     @staticmethod
     def rejected(path: Path, key: str, line: int | None, message: str) -> FileResult:
-        error = FileError(str(path), line, message)
-        return FileResult(path=str(path), key=key, status="rejected", errors=[str(error)], error=error)
+        error = FileError(display_path(path), line, message)
+        return FileResult(path=display_path(path), key=key, status="rejected", errors=[str(error)], error=error)
 
     # the batch --------------------------------------------------------------------------
 
@@ -245,7 +254,7 @@ class Importer:
         for item in pending:
             item.existing = existing.get(item.key)
             if self.is_unchanged(item):
-                batch.results.append(FileResult(path=str(item.path), key=item.key, status="unchanged"))
+                batch.results.append(FileResult(path=display_path(item.path), key=item.key, status="unchanged"))
             else:
                 batch.to_parse.append(item)
         batch.parsed = parser.start([item.data for item in batch.to_parse])
@@ -314,7 +323,7 @@ class Importer:
         for item in items:
             item.existing = rows.get(item.key)
             if self.is_unchanged(item):
-                unchanged.append(FileResult(path=str(item.path), key=item.key, status="unchanged"))
+                unchanged.append(FileResult(path=display_path(item.path), key=item.key, status="unchanged"))
             else:
                 to_write.append(item)
         return to_write, unchanged
@@ -346,7 +355,7 @@ class Importer:
         """The result of a file that is (or, in a dry run, would be) written."""
         kept = self.kept_fields(item)
         warnings = ["kept editor changes to: " + ", ".join(kept)] if kept else []
-        return FileResult(path=str(item.path), key=item.key, status="updated" if item.existing else "created",
+        return FileResult(path=display_path(item.path), key=item.key, status="updated" if item.existing else "created",
                           warnings=warnings)
 
     def kept_fields(self, item: PendingFile) -> list[str]:
@@ -650,7 +659,6 @@ def import_paths(
     With `jobs` > 1 and more than one batch of files, worker processes parse the
     next batch while this one is written.
     """
-    files = iter_files(check_paths(paths))
     importer = Importer(dry_run=dry_run, overwrite_edits=overwrite_edits, max_bytes=max_bytes)
     parser = InProcessParser()
     summary = ImportSummary()
@@ -660,10 +668,17 @@ def import_paths(
     def report(results: list[FileResult]) -> None:
         for result in results:
             summary.count(result)
-            if result.error:
-                summary.errors.append(result.error)
             if on_result:
                 on_result(result)
+
+    def skipped(path: str, reason: str) -> None:
+        report([FileResult(path=path, key="", status="skipped", warnings=[f"{path}: {reason}"])])
+
+    def refused(path: str, reason: str) -> None:
+        error = FileError(path, None, reason)
+        report([FileResult(path=path, key="", status="rejected", errors=[str(error)], error=error)])
+
+    files = iter_files(check_paths(paths), on_skip=skipped, on_reject=refused)
 
     try:
         current = None
@@ -694,7 +709,7 @@ def import_paths(
     finally:
         parser.close()
         importer.close()
-        if not dry_run and (summary.created or summary.updated or summary.rejected or failure):
+        if not dry_run and (summary.created or summary.updated or summary.rejected or summary.skipped or failure):
             record_run(summary, started=started, status=status, failure=failure, arguments=arguments or {})
     if not dry_run and (summary.created or summary.updated):
         refresh_planner_statistics()
@@ -735,5 +750,7 @@ def _create_run(summary: ImportSummary, *, started, status: str, failure: str, a
         updated=summary.updated,
         unchanged=summary.unchanged,
         rejected=summary.rejected,
+        skipped=summary.skipped,
+        warnings=summary.warnings,
         errors=[{"path": e.path, "line": e.line, "message": e.message} for e in summary.errors],
     )

@@ -276,6 +276,8 @@ class ImportRun(models.Model):
     unchanged = models.PositiveIntegerField(default=0)
     rejected = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True, help_text="One {path, line, message} per rejected file.")
+    skipped = models.PositiveIntegerField(default=0, help_text="Entries that were not files to read (FIFOs, links out).")
+    warnings = models.JSONField(default=list, blank=True, help_text="Why each skipped entry was left out.")
     failure = models.TextField(blank=True, default="", help_text="Why and where a failed run stopped.")
 
     class Meta:
@@ -291,7 +293,8 @@ class ImportRun(models.Model):
     @staticmethod
     def describe_counts(counts) -> str:
         """The summary line of a run, or of an import still counting (`importing.ImportSummary`)."""
-        return (
+        line = (
             f"{counts.files} files: {counts.created} created, {counts.updated} updated, "
             f"{counts.unchanged} unchanged, {counts.rejected} rejected"
         )
+        return line + (f", {counts.skipped} skipped" if counts.skipped else "")

@@ -100,12 +100,11 @@ def discover_files(
 
 
 def _walk(top: Path, notify) -> Iterator[Path]:
-    """Depth first, in name order, each directory's files before its subdirectories (as os.walk, top-down).
+    """Depth first, each directory's files before its subdirectories (as os.walk, top-down).
 
     Symbolic links are followed only when they lead inside `top`, and a directory
     reached twice (a link to a parent, or to a sibling) is searched once. An
-    explicit stack: no recursion limit, however deep the tree. Per directory only
-    the names of its item files are kept, as os.walk keeps its names.
+    explicit stack: no recursion limit, however deep the tree.
     """
     root = os.path.realpath(top)
     searched: set[tuple[int, int]] = set()
@@ -115,25 +114,33 @@ def _walk(top: Path, notify) -> Iterator[Path]:
         if directory is None:
             pending.pop()
             continue
-        names, subdirectories = _read_directory(directory, root, searched, notify)
-        for name in names:
+        subdirectories: list[str] = []
+        for name in _item_names(directory, root, searched, notify, subdirectories):
             yield Path(directory, name)
-        pending.append(iter(subdirectories))
+        pending.append(iter(sorted(subdirectories)))
 
 
-def _read_directory(directory: str, root: str, searched: set, notify) -> tuple[list[str], list[str]]:
-    """The names of a directory's item files and the paths of the subdirectories to search, in name order."""
+LISTING_CHUNK = 10_000  # item names of one directory held at once
+
+
+def _item_names(directory: str, root: str, searched: set, notify, subdirectories: list[str]) -> Iterator[str]:
+    """The names of a directory's item files, in name order, LISTING_CHUNK at a time; fills `subdirectories`.
+
+    A directory of up to LISTING_CHUNK item files comes in name order. A bigger one comes in
+    name order within each run of LISTING_CHUNK names the file system lists: sorting the whole
+    listing would hold every name of it in memory, a million names for a million files.
+    """
     try:
         identity = _identity(directory)
         if identity in searched:
             notify(directory, "a directory already searched (through a link): not searched again")
-            return [], []
+            return
         searched.add(identity)
         scan = os.scandir(directory)
     except OSError as error:
         notify(directory, f"cannot read directory: {error.strerror or error}")
-        return [], []
-    names, subdirectories, notices = [], [], []
+        return
+    names, notices = [], []
     with scan:
         for entry in scan:
             kind, note = _entry_kind(entry, root)
@@ -147,9 +154,18 @@ def _read_directory(directory: str, root: str, searched: set, notify) -> tuple[l
                 subdirectories.append(entry.path)
             elif note:
                 notices.append((entry.path, note, False))
+            if len(names) >= LISTING_CHUNK:
+                yield from _flush(names, notices, notify)
+    yield from _flush(names, notices, notify)
+
+
+def _flush(names: list[str], notices: list[tuple], notify) -> Iterator[str]:
     for notice in sorted(notices):
         notify(*notice)
-    return sorted(names), sorted(subdirectories)
+    chunk = sorted(names)
+    names.clear()
+    notices.clear()
+    yield from chunk
 
 
 def _entry_kind(entry: os.DirEntry, root: str) -> tuple[str, str]:

@@ -261,6 +261,24 @@ def test_type_and_category_choices_are_the_distinct_values_read_from_the_index(e
 # list_editable -------------------------------------------------------------------------
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are PostgreSQL's (SQLite locks the file)")
+def test_list_editable_locks_every_row_in_id_order_before_changing_any(editor_admin):
+    """As every writer does, so a save of rows in list order never deadlocks with an import batch."""
+    articles = [make_article(quality=10) for _ in range(3)]
+    shown = list(reversed(articles))  # the list's order: newest first
+    data = editable_row_data(shown, **{f"form-{i}-quality": str(20 + i) for i in range(3)})
+
+    with CaptureQueriesContext(connection) as queries:
+        editor_admin.post(CHANGELIST, data)
+
+    statements = [q["sql"] for q in queries.captured_queries]
+    first_lock = next(i for i, sql in enumerate(statements) if "FOR UPDATE" in sql)
+    first_write = next(i for i, sql in enumerate(statements) if sql.startswith(("UPDATE", "INSERT")))
+    assert first_lock < first_write
+    assert all(str(a.pk) in statements[first_lock] for a in articles) and "ORDER BY" in statements[first_lock]
+    assert [a.quality for a in Article.objects.order_by("pk")] == [22, 21, 20]
+
+
 def test_list_editable_saves_through_the_service(editor_admin, staff_editor):
     first, second = make_article(quality=10), make_article(quality=20)
 

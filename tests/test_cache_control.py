@@ -57,7 +57,7 @@ def test_what_a_signed_out_visitor_gets_is_private_too(client, article):
 
 
 def test_the_answers_to_editorial_posts_are_private(staff_client, article):
-    response = staff_client.post(reverse("articles:scores", args=[article.pk]), {"quality": "1", "heat": "2"})
+    response = staff_client.post(reverse("articles:scores", args=[article.pk]), {"quality": "1", "heat": "2", "version": article.version})
 
     assert response.status_code == 302
     assert_private(response)

@@ -370,10 +370,6 @@ def test_items_at_the_ends_of_the_stored_range_show_on_every_page(zone, tmp_path
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
-    "articles/admin.py periods_between() asks for the year after 9999 (date hierarchy of the article "
-    "changelist): a fix belongs to the admin's owner; this test then passes, and strict xfail says so"
-))
 def test_the_admin_changelist_shows_an_item_of_year_9999(tmp_path, superuser, client):
     from django.urls import reverse
 

@@ -119,3 +119,39 @@ def test_housekeeping_after_the_writes_never_fails_the_run(tmp_path, monkeypatch
 
     assert summary.created == 1 and ImportRun.objects.get().status == ImportRun.Status.FINISHED
     assert "Skipped refreshing the planner's statistics: database is locked" in caplog.text
+
+
+def test_entries_that_are_not_files_are_skipped_with_a_warning_in_the_run_log(tmp_path):
+    write_item(tmp_path, "good")
+    os.mkfifo(tmp_path / "pipe.md")
+    (tmp_path / "..md").write_text("---\ntitle: dots\n---\n")
+    write_item(tmp_path, "bad\x1b[31mname")
+    (tmp_path / "bad\x1b[31mname.md").write_text("---\ntitle: [\n---\n")
+    results = []
+
+    summary = import_paths([tmp_path], on_result=results.append)
+
+    assert (summary.files, summary.created, summary.rejected, summary.skipped) == (3, 1, 2, 1)
+    assert str(summary).endswith("1 created, 0 updated, 0 unchanged, 2 rejected, 1 skipped")
+    [warning] = summary.warnings
+    assert "pipe.md" in warning and "not a regular file (a FIFO)" in warning
+    messages = " ".join(str(error) for error in summary.errors)
+    assert "..md" in messages and "\x1b" not in messages and "\\x1b[31mname.md" in messages
+    run = ImportRun.objects.get()
+    assert run.skipped == 1 and run.warnings == summary.warnings
+    assert [r.status for r in results].count("skipped") == 1
+
+
+def test_the_command_prints_each_warning_once_and_reports_skipped_entries(tmp_path, capsys):
+    source = tmp_path / "in"
+    source.mkdir()
+    write_item(source, "good")
+    os.mkfifo(source / "pipe.md")
+    report = tmp_path / "report.jsonl"
+
+    call_command("import_articles", str(source), "--no-progress", "--report", str(report))
+
+    err = capsys.readouterr().err
+    assert err.count("pipe.md") == 1 and "skipped:" in err
+    rows = [line for line in report.read_text().splitlines() if '"skipped"' in line]
+    assert len(rows) == 1 and "pipe.md" in rows[0]

@@ -410,3 +410,19 @@ def _die_on_deadly(data: bytes):
     if b"Deadly" in data:
         os._exit(9)
     return validation.parse_item(data)
+
+
+def test_a_big_directory_is_listed_a_chunk_at_a_time_and_nothing_is_lost(tmp_path, monkeypatch):
+    """Memory: the names of a directory are held LISTING_CHUNK at a time, each chunk in name order."""
+    from articles import reading
+
+    monkeypatch.setattr(reading, "LISTING_CHUNK", 3)
+    names = {f"item-{index:02}.md" for index in range(8)}
+    for name in names:
+        (tmp_path / name).write_text("---\ntitle: x\n---\n")
+
+    found = [path.name for path in reading.iter_files([tmp_path])]
+
+    assert sorted(found) == sorted(names) and len(found) == len(names)
+    for start in range(0, len(found), 3):
+        assert found[start:start + 3] == sorted(found[start:start + 3])

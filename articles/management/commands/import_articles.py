@@ -14,7 +14,11 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from articles.importing import DEFAULT_BATCH_SIZE, ImportFailed, import_paths
-from articles.reading import iter_files
+from articles.reading import display_path, iter_files
+
+
+def ignore(*notice) -> None:
+    pass
 
 
 EXIT_SOME_REJECTED = 1
@@ -45,7 +49,8 @@ class Command(BaseCommand):
         if options["max_bytes"] < 1 or options["batch_size"] < 1 or options["jobs"] < 1:
             raise CommandError("--max-bytes, --batch-size and --jobs must be positive.", returncode=EXIT_USAGE)
         try:
-            total = sum(1 for _ in iter_files(options["paths"]))  # for the progress bar; keeps no list
+            # For the progress bar; keeps no list. Its warnings come once, from the import itself.
+            total = sum(1 for _ in iter_files(options["paths"], on_skip=ignore))
         except FileNotFoundError as error:
             raise CommandError(str(error), returncode=EXIT_USAGE) from None
         with ExitStack() as stack:
@@ -55,9 +60,14 @@ class Command(BaseCommand):
             )
 
             def on_result(result):
-                progress.update(1)
+                message = ""
+                if result.status == "skipped":
+                    message = "skipped: " + "; ".join(result.warnings)
+                else:
+                    progress.update(1)
                 if result.status == "rejected":
                     message = "rejected: " + "; ".join(result.errors)
+                if message:
                     if progress.disable:
                         self.stderr.write(message)
                     else:
@@ -74,7 +84,11 @@ class Command(BaseCommand):
                     batch_size=options["batch_size"],
                     jobs=options["jobs"],
                     on_result=on_result,
-                    arguments={k: options[k] for k in ("paths", "dry_run", "overwrite_edits", "max_bytes", "report")},
+                    arguments={
+                        **{k: options[k] for k in ("dry_run", "overwrite_edits", "max_bytes")},
+                        "paths": [display_path(path) for path in options["paths"]],
+                        "report": display_path(options["report"]) if options["report"] else None,
+                    },
                 )
             except ImportFailed as failure:
                 raise CommandError(f"import stopped: {failure}", returncode=EXIT_RUN_FAILED) from failure
