@@ -31,6 +31,7 @@ CANONICAL_ORDER = (
 URL_KEYS = ("originalUrl", "webUrl", "ampWebUrl", "cdnAmpWebUrl")
 LINK_KEYS = ("originalUrl", "webUrl")  # the item's own link: must name its host
 STRING_KEYS = ("category", "title", "excerpt", "type", "featuredContent", "secured")
+TEXT_KEYS = ("category", "title", "excerpt", "type")  # a number or date written there is taken as its text
 INTEGER_KEYS = ("quality", "heat")
 
 # Nested mappings: known keys in the order they are written back.

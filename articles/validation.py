@@ -56,6 +56,20 @@ def _check_string(value, key: str, *, max_length: int | None = None, required: b
     return value
 
 
+def scalar_text(value):
+    """A number, boolean or date where text is expected (`title: 1984`, `category: 2020`), as text; other
+    values as they are. YAML reads such plain scalars as what they look like; they are real titles."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, SourceTimestamp) and value.raw:
+        return value.raw
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
+
+
 def _check_list(value, key: str, *, max_items: int, noun: str) -> list:
     if not isinstance(value, list):
         raise FrontMatterError(f"{key}: expected a list, got {_type_name(value)}")
@@ -223,7 +237,7 @@ def validate(front: dict) -> ArticleRecord:
     title = front.get("title")
     if title is None:
         raise FrontMatterError("title: missing (every item needs a title)")
-    _check_string(title, "title", required=True, max_length=schema.MAX_TITLE_LENGTH)
+    _check_string(scalar_text(title), "title", required=True, max_length=schema.MAX_TITLE_LENGTH)
     if not (front.get("webUrl") or front.get("originalUrl")):
         raise FrontMatterError("webUrl/originalUrl: missing (every item needs at least one)")
 
@@ -237,6 +251,9 @@ def validate(front: dict) -> ArticleRecord:
             extra[key] = value  # unknown keys and explicit nulls travel verbatim
             continue
         column = schema.SCALAR_FIELDS.get(key)
+        if key in schema.TEXT_KEYS and scalar_text(value) is not value:
+            extra[key] = value  # exported as the source wrote it; the column holds its text
+            value = scalar_text(value)
         if key in schema.URL_KEYS:
             fields[column] = _check_url(value, key, link=key in schema.LINK_KEYS)
         elif key == "category":
@@ -258,6 +275,10 @@ def validate(front: dict) -> ArticleRecord:
     provider = _provider(front["provider"], "provider") if front.get("provider") is not None else None
     topics = front.get("topics")
     topics = [] if topics is None else _check_list(topics, "topics", max_items=schema.MAX_TOPICS, noun="topics")
+    if any(scalar_text(topic) is not topic for topic in topics):
+        extra["topics"] = topics  # `- 2020`: exported as written, the topic named by its text
+        fields["extra_yaml"] = frontmatter.dump_extra(extra)
+        topics = [scalar_text(topic) for topic in topics]
     for index, topic in enumerate(topics):
         _check_string(topic, f"topics[{index}]", max_length=schema.MAX_NAME_LENGTH, required=True)
     images = _image_list(front["images"], "images") if front.get("images") is not None else []

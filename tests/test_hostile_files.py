@@ -399,3 +399,28 @@ def test_rows_imported_before_these_checks_still_export(tmp_path):
     assert summary.files == 1 and not summary.errors
     text = (tmp_path / "old-row.md").read_text()
     assert "seen: 0001-01-01T00:00:00+14:00\n" in text and frontmatter.nesting_depth(frontmatter.load_extra(text[4:-4]), limit=99) == 31
+
+
+@pytest.mark.django_db
+def test_numbers_and_dates_where_text_is_expected_are_kept_and_exported_as_written(tmp_path):
+    """Odd but valid YAML: `title: 1984` is a number to YAML, and a real title."""
+    from articles.exporting import export_articles
+    from articles.frontmatter import parse
+    from articles.models import Article
+
+    source = tmp_path / "in"
+    source.mkdir()
+    text = (
+        "---\ncategory: 2020\ntitle: 1984\nexcerpt: yes\npublishedDateTime: 2024-05-01T10:00:00Z\n"
+        "webUrl: https://a.example/x\ntype: 3.5\ntopics:\n  - 2020\n  - AI\n---\nbody\n"
+    )
+    (source / "odd.md").write_text(text)
+
+    summary = import_paths([source])
+
+    assert summary.created == 1, [str(error) for error in summary.errors]
+    article = Article.objects.get()
+    assert (article.title, article.category, article.excerpt, article.type) == ("1984", "2020", "true", "3.5")
+    assert [link.topic.name for link in article.topic_links.all()] == ["2020", "AI"]
+    export_articles(tmp_path / "out")
+    assert parse((tmp_path / "out" / "odd.md").read_bytes()).front == parse(text.encode()).front
