@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -67,6 +68,16 @@ def scalar_text(value):
         return value.raw
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
+    return value
+
+
+def whole_number(value):
+    """A score written as a whole float (`50.0`) or as digits in quotes (`"12"`) as an integer; other values
+    as they are (then refused by `_check_int` unless already an integer)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and re.fullmatch(r"[+-]?\d{1,12}", value.strip()):
+        return int(value)
     return value
 
 
@@ -263,7 +274,10 @@ def validate(front: dict) -> ArticleRecord:
         elif key in schema.STRING_KEYS:
             fields[column] = _check_string(value, key)
         elif key in schema.INTEGER_KEYS:
-            fields[column] = _check_int(value, key)
+            number = whole_number(value)
+            if number is not value:
+                extra[key] = value  # `quality: 50.0`, `heat: "12"`: exported as written
+            fields[column] = _check_int(number, key)
         elif key == "published":
             fields["status"] = schema.PUBLISHED if _check_bool(value, key) else schema.AWAITING_REVIEW
         elif key == "publishedDateTime":

@@ -412,7 +412,7 @@ def test_numbers_and_dates_where_text_is_expected_are_kept_and_exported_as_writt
     source.mkdir()
     text = (
         "---\ncategory: 2020\ntitle: 1984\nexcerpt: yes\npublishedDateTime: 2024-05-01T10:00:00Z\n"
-        "webUrl: https://a.example/x\ntype: 3.5\ntopics:\n  - 2020\n  - AI\n---\nbody\n"
+        "webUrl: https://a.example/x\ntype: 3.5\nquality: 50.0\nheat: \"12\"\ntopics:\n  - 2020\n  - AI\n---\nbody\n"
     )
     (source / "odd.md").write_text(text)
 
@@ -421,6 +421,7 @@ def test_numbers_and_dates_where_text_is_expected_are_kept_and_exported_as_writt
     assert summary.created == 1, [str(error) for error in summary.errors]
     article = Article.objects.get()
     assert (article.title, article.category, article.excerpt, article.type) == ("1984", "2020", "true", "3.5")
+    assert (article.quality, article.heat) == (50, 12)
     assert [link.topic.name for link in article.topic_links.all()] == ["2020", "AI"]
     export_articles(tmp_path / "out")
     assert parse((tmp_path / "out" / "odd.md").read_bytes()).front == parse(text.encode()).front
