@@ -18,7 +18,7 @@ from django.utils.http import http_date, quote_etag
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
-from . import cursors, published, timestamps
+from . import paging, published
 from .filters import ReviewQueueFilter
 from .models import Article
 
@@ -45,23 +45,16 @@ class BadRequest(ValueError):
 # --- cursors and limits -----------------------------------------------------------------
 
 
-def encode_cursor(position: published.Position) -> str:
-    return cursors.pack([position.published.isoformat() if position.published else None, position.id])
+def encode_cursor(position: dict) -> str:
+    return paging.encode_position(position, published.ORDERING)
 
 
-def decode_cursor(text: str) -> published.Position:
-    """The position a `cursor` holds; BadRequest for anything this API did not give out (its dates are aware
-    and comparable, its id an integer)."""
-    try:
-        moment, pk = cursors.unpack(text)
-        if not isinstance(pk, int) or isinstance(pk, bool):
-            raise TypeError
-        published_at = dt.datetime.fromisoformat(moment) if moment is not None else None
-        if published_at is not None and not timestamps.is_storable(published_at):
-            raise ValueError
-        return published.Position(published_at, pk)
-    except (ValueError, TypeError):
-        raise BadRequest("cursor: not a cursor this API gave out") from None
+def decode_cursor(text: str) -> dict:
+    """The position a `cursor` holds; BadRequest for anything this API did not give out."""
+    position = paging.decode_position(Article, text, published.ORDERING)
+    if position is None:
+        raise BadRequest("cursor: not a cursor this API gave out")
+    return position
 
 
 def parse_limit(text: str | None) -> int:

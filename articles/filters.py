@@ -26,6 +26,16 @@ ORDERING_FIELDS = (
     ("published_date_time", "published"),
     ("imported_at", "imported"),
 )
+ORDERING_CHOICES = (
+    ("-heat", "Hottest first"),
+    ("heat", "Coolest first"),
+    ("-quality", "Best quality first"),
+    ("quality", "Lowest quality first"),
+    ("-published", "Source date, newest"),
+    ("published", "Source date, oldest"),
+    ("-imported", "Imported, newest"),
+    ("imported", "Imported, oldest"),
+)
 
 
 class StorableDateTimeField(IsoDateTimeField):
@@ -67,6 +77,20 @@ class TrueOrFalseField(forms.Field):
             raise ValidationError("Enter true or false.", code="invalid") from None
 
 
+class OnlyCheckbox(forms.CheckboxInput):
+    """A checkbox for "only these": ticked sends true; unticked sends nothing, which is no filter (Django's
+    checkbox would read it as false, and show only the others)."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, check_test=lambda value: TrueOrFalseField.VALUES.get(str(value).lower(), False))
+
+    def format_value(self, value):
+        return "true"
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name)
+
+
 class TrueOrFalseFilter(django_filters.BooleanFilter):
     field_class = TrueOrFalseField
 
@@ -75,30 +99,70 @@ class QueueForm(forms.Form):
     """The queue's page number and page size, read with its filters so a bad one shows beside them."""
 
     page = forms.IntegerField(min_value=1, required=False)
-    size = forms.IntegerField(min_value=1, required=False)
+    size = forms.IntegerField(
+        min_value=1, required=False, label="Rows",
+        widget=forms.Select(choices=[("25", "25"), ("", "50"), ("100", "100"), ("200", "200")]),
+    )
+
+
+def text_input(**attrs) -> forms.TextInput:
+    return forms.TextInput(attrs={"autocomplete": "off", **attrs})
+
+
+class QueueOrderingFilter(django_filters.OrderingFilter):
+    """The sort orders, labelled as editors read them; none chosen is newest first."""
+
+    def __init__(self, **kwargs):
+        super().__init__(fields=ORDERING_FIELDS, choices=ORDERING_CHOICES, empty_label="Newest first", **kwargs)
+
+    def field_names(self, params) -> list[str]:
+        """The model fields (with "-" for descending) a cleaned `o` value sorts by."""
+        return [self.get_ordering_value(param) for param in params or () if param]
 
 
 class ReviewQueueFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="Search")
+    q = django_filters.CharFilter(
+        method="search", label="Search",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Title, excerpt, provider", "data-shortcut": "/"}),
+    )
     status = django_filters.ChoiceFilter(choices=Article.Status.choices, empty_label="Any status")
-    category = django_filters.CharFilter(field_name="category")
-    type = django_filters.CharFilter(field_name="type")
-    provider = django_filters.CharFilter(field_name="provider__key", label="Provider (domain)")
-    topic = django_filters.CharFilter(method="filter_topic", label="Topic (slug)")
-    quality_min = ScoreFilter(field_name="quality", lookup_expr="gte", label="Quality ≥")
-    quality_max = ScoreFilter(field_name="quality", lookup_expr="lte", label="Quality ≤")
-    heat_min = ScoreFilter(field_name="heat", lookup_expr="gte", label="Heat ≥")
-    heat_max = ScoreFilter(field_name="heat", lookup_expr="lte", label="Heat ≤")
+    category = django_filters.CharFilter(field_name="category", widget=text_input(list="categories"))
+    type = django_filters.CharFilter(field_name="type", widget=text_input(list="types"))
+    provider = django_filters.CharFilter(
+        field_name="provider__key", label="Provider domain", widget=text_input(placeholder="e.g. news.example")
+    )
+    topic = django_filters.CharFilter(
+        method="filter_topic", label="Topic (slug)", widget=text_input(placeholder="e.g. machine-learning")
+    )
+    quality_min = ScoreFilter(field_name="quality", lookup_expr="gte", label="Quality from")
+    quality_max = ScoreFilter(field_name="quality", lookup_expr="lte", label="Quality to")
+    heat_min = ScoreFilter(field_name="heat", lookup_expr="gte", label="Heat from")
+    heat_max = ScoreFilter(field_name="heat", lookup_expr="lte", label="Heat to")
     published_after = StorableDateTimeFilter(
-        field_name="published_date_time", lookup_expr="gte", label="Published after"
+        field_name="published_date_time", lookup_expr="gte", label="Published from",
+        widget=text_input(placeholder="YYYY-MM-DD"),
     )
     published_before = StorableDateTimeFilter(
-        field_name="published_date_time", lookup_expr="lt", label="Published before"
+        field_name="published_date_time", lookup_expr="lt", label="Published before",
+        widget=text_input(placeholder="YYYY-MM-DD"),
     )
-    imported_after = StorableDateTimeFilter(field_name="imported_at", lookup_expr="gte", label="Imported from")
-    duplicates = TrueOrFalseFilter(field_name="is_possible_duplicate", label="Possible duplicates")
-    changed = TrueOrFalseFilter(field_name="changed_since_review", label="Changed since review")
-    o = django_filters.OrderingFilter(fields=ORDERING_FIELDS, label="Sort by")
+    imported_after = StorableDateTimeFilter(
+        field_name="imported_at", lookup_expr="gte", label="Imported from", widget=text_input(placeholder="YYYY-MM-DD")
+    )
+    duplicates = TrueOrFalseFilter(
+        field_name="is_possible_duplicate", label="Possible duplicates only", widget=OnlyCheckbox
+    )
+    changed = TrueOrFalseFilter(
+        field_name="changed_since_review", label="Changed since review only", widget=OnlyCheckbox
+    )
+    o = QueueOrderingFilter(label="Sort by")
+
+    @property
+    def ordering(self) -> list[str]:
+        """The sort the query string asks for (model field names), from the validated form; [] for the default."""
+        if not self.is_valid() and "o" in self.form.errors:
+            return []
+        return self.filters["o"].field_names(self.form.cleaned_data.get("o"))
 
     class Meta:
         model = Article

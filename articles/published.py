@@ -9,13 +9,12 @@ change with every edit, and is never served. Lists are read with keyset paginati
 
 from __future__ import annotations
 
-import datetime as dt
 import html
-from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, prefetch_related_objects
+from django.db.models import Exists, OuterRef, Prefetch, prefetch_related_objects
 from django.utils.html import strip_tags
 
+from . import paging
 from .models import Article, ArticleImage, ArticleTopic, Provider, RelatedArticle, Topic
 from .urlnorm import link_url
 
@@ -40,12 +39,8 @@ RELATED = Prefetch(
 )
 
 
-@dataclass(frozen=True)
-class Position:
-    """Where a page ends: the last item's (publishedDateTime, id). Undated items come after all dated ones."""
-
-    published: dt.datetime | None
-    id: int
+# Newest first by the source's date, undated items after the dated ones: the API's cursor holds these values.
+ORDERING: paging.Ordering = [("published_date_time", True), ("id", True)]
 
 
 def published_articles():
@@ -59,30 +54,10 @@ def with_collections(articles: list[Article], *, related: bool = False) -> list[
     return articles
 
 
-def page_after(queryset, *, after: Position | None, limit: int) -> tuple[list[Article], Position | None]:
-    """Up to `limit` articles after `after`, newest first, and the position to continue from (None at the end).
-
-    Dated items come first through the (status, -publishedDateTime) index with
-    a range condition, so a deep page scans only what it returns; items without
-    a date follow, newest id first.
-    """
-    rows: list[Article] = []
-    if after is None or after.published is not None:
-        dated = queryset.filter(published_date_time__isnull=False)
-        if after is not None:
-            dated = dated.filter(published_date_time__lte=after.published).filter(
-                Q(published_date_time__lt=after.published) | Q(id__lt=after.id)
-            )
-        rows = list(dated.order_by("-published_date_time", "-id")[: limit + 1])
-    if len(rows) <= limit:
-        undated = queryset.filter(published_date_time__isnull=True)
-        if after is not None and after.published is None:
-            undated = undated.filter(id__lt=after.id)
-        rows += list(undated.order_by("-id")[: limit + 1 - len(rows)])
-    page = rows[:limit]
-    if len(rows) <= limit:
-        return page, None
-    return page, Position(page[-1].published_date_time, page[-1].id)
+def page_after(queryset, *, after: dict | None, limit: int) -> tuple[list[Article], dict | None]:
+    """Up to `limit` articles after the position `after`, newest first, and the position to continue from
+    (None at the end): through the (status, -publishedDateTime) index, so a deep page scans only what it returns."""
+    return paging.page_after(queryset, ORDERING, position=after, limit=limit)
 
 
 def published_article(key: str) -> Article | None:

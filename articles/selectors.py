@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.db import connections
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import QueryDict
 from django.utils import timezone
 
-from . import cursors, timestamps
+from . import paging
 from .filters import ReviewQueueFilter
 from .models import Article, ArticleImage, ArticleTopic, AuditEntry, ImportRun
 
@@ -53,11 +53,11 @@ class ReviewQueue:
     """A filtered queue: the FilterSet (for the form and its errors) and its rows in a total order."""
 
     filterset: ReviewQueueFilter
-    ordering: list[tuple[str, bool]]  # (field, descending), ending with the primary key
+    ordering: paging.Ordering  # (field, descending), ending with the primary key
 
     @property
     def rows(self) -> QuerySet[Article]:
-        return self.filterset.qs.order_by(*order_expressions(self.ordering))
+        return self.filterset.qs.order_by(*paging.order_expressions(Article, self.ordering))
 
 
 def review_queue(params: QueryDict, *, queryset: QuerySet[Article] | None = None) -> ReviewQueue:
@@ -67,37 +67,7 @@ def review_queue(params: QueryDict, *, queryset: QuerySet[Article] | None = None
     every database, so pages never overlap and previous/next is well defined.
     """
     filterset = ReviewQueueFilter(params, queryset=queryset if queryset is not None else queue_rows())
-    requested = [name for name in filterset.qs.query.order_by if isinstance(name, str)]
-    return ReviewQueue(filterset=filterset, ordering=total_ordering(requested or DEFAULT_ORDERING))
-
-
-def total_ordering(names) -> list[tuple[str, bool]]:
-    ordering = []
-    for name in names:
-        descending = name.startswith("-")
-        field_name = name.lstrip("-")
-        field_name = "id" if field_name == "pk" else field_name
-        if field_name not in {f for f, _ in ordering}:
-            ordering.append((field_name, descending))
-    if "id" not in {f for f, _ in ordering}:
-        ordering.append(("id", True))
-    return ordering
-
-
-def order_expressions(ordering: list[tuple[str, bool]], *, nulls_first: bool = False) -> list:
-    """ORDER BY terms. Only nullable columns get an explicit NULLS clause: on the others it would
-    stop PostgreSQL from walking their index."""
-    terms = []
-    for name, descending in ordering:
-        term = F(name).desc if descending else F(name).asc
-        if name in NULLABLE_FIELDS:
-            terms.append(term(nulls_first=True) if nulls_first else term(nulls_last=True))
-        else:
-            terms.append(term())
-    return terms
-
-
-NULLABLE_FIELDS = frozenset(f.name for f in Article._meta.concrete_fields if f.null)
+    return ReviewQueue(filterset=filterset, ordering=paging.total_ordering(filterset.ordering, default=DEFAULT_ORDERING))
 
 
 @dataclass
@@ -113,7 +83,7 @@ class QueuePage:
     number: int = 1
     size: int = DEFAULT_PAGE_SIZE
     has_next: bool = False
-    ordering: list[tuple[str, bool]] = field(default_factory=lambda: total_ordering(DEFAULT_ORDERING))
+    ordering: paging.Ordering = field(default_factory=lambda: paging.total_ordering(DEFAULT_ORDERING))
 
     @property
     def has_previous(self) -> bool:
@@ -130,11 +100,14 @@ class QueuePage:
 
     @property
     def next_cursor(self) -> str | None:
-        return encode_position(self.items[-1], self.ordering) if self.has_next and self.items else None
+        return self.cursor_of(self.items[-1]) if self.has_next and self.items else None
 
     @property
     def previous_cursor(self) -> str | None:
-        return encode_position(self.items[0], self.ordering) if self.number > 2 and self.items else None
+        return self.cursor_of(self.items[0]) if self.number > 2 and self.items else None
+
+    def cursor_of(self, article: Article) -> str:
+        return paging.encode_position(paging.position_of(article, self.ordering), self.ordering)
 
     @property
     def start_index(self) -> int:
@@ -154,76 +127,36 @@ def parse_positive_int(value, *, default: int, maximum: int) -> int:
 
 
 def queue_page(
-    rows: QuerySet[Article], *, page=1, size=DEFAULT_PAGE_SIZE, ordering: list[tuple[str, bool]] | None = None,
+    rows: QuerySet[Article], *, page=1, size=DEFAULT_PAGE_SIZE, ordering: paging.Ordering | None = None,
     after: str | None = None, before: str | None = None,
 ) -> QueuePage:
     """A page of `rows` (sorted by `ordering`): the rows beyond the position `after` (or those just before
-    `before`) when it is a valid cursor, else page number `page`.
-
-    Either way the page's ids come first, through the sort index alone, then only those rows
-    ("deferred join"): an OFFSET over full rows reads and discards every skipped row with its joins
-    and thumbnail. `page` stays the page's number for display when a cursor picks its rows.
+    `before`) when it is a valid cursor, else page number `page`. Either way its ids first, then only
+    those rows (`paging`). `page` stays the page's number for display when a cursor picks its rows.
     """
-    ordering = ordering or total_ordering(DEFAULT_ORDERING)
+    ordering = ordering or paging.total_ordering(DEFAULT_ORDERING)
     number = parse_positive_int(page, default=1, maximum=100_000)
     size = parse_positive_int(size, default=DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE)
     ids_in_order = rows.prefetch_related(None).values_list("pk", flat=True)
-    start_after = decode_position(after, ordering) if after else None
-    end_before = decode_position(before, ordering) if before and not start_after else None
+    start_after = paging.decode_position(Article, after, ordering) if after else None
+    end_before = paging.decode_position(Article, before, ordering) if before and not start_after else None
     if start_after:
-        ids = walk(ids_in_order, start_after, ordering, backwards=False, limit=size + 1)
+        ids = paging.walk(ids_in_order, start_after, ordering, backwards=False, limit=size + 1)
         has_next = len(ids) > size
     elif end_before and number > 1:
-        ids = walk(ids_in_order, end_before, ordering, backwards=True, limit=size + 1)[::-1]
+        ids = paging.walk(ids_in_order, end_before, ordering, backwards=True, limit=size + 1)[::-1]
         if len(ids) <= size:  # rows left the queue meanwhile: fewer than a page before this one
-            ids, number = list(ids_in_order[: size + 1]), 1
+            ids, number = paging.ids_at(rows, 0, size + 1), 1
             has_next = len(ids) > size
         else:
             ids, has_next = ids[1:], True
     else:
         offset = (number - 1) * size
-        ids = list(ids_in_order[offset : offset + size + 1])
+        ids = paging.ids_at(rows, offset, offset + size + 1)
         has_next = len(ids) > size
     ids = ids[:size]
-    found = {article.pk: article for article in rows.filter(pk__in=ids).order_by()} if ids else {}
-    items = [found[pk] for pk in ids if pk in found]  # one that left the filter in between is skipped
+    items = paging.in_order(paging.rows_for(rows, ids).order_by(), ids) if ids else []
     return QueuePage(items=items, number=number, size=size, has_next=has_next, ordering=ordering)
-
-
-def encode_position(article: Article, ordering: list[tuple[str, bool]]) -> str:
-    values = [getattr(article, name) for name, _ in ordering]
-    return cursors.pack([value.isoformat() if isinstance(value, dt.datetime) else value for value in values])
-
-
-def decode_position(token: str, ordering: list[tuple[str, bool]]) -> dict | None:
-    """The sort values a queue cursor holds, by field name; None when it is not one for this ordering
-    (a cursor from another sort order, or edited by hand): the page number decides then."""
-    try:
-        values = cursors.unpack(token)
-    except ValueError:
-        return None
-    if len(values) != len(ordering):
-        return None
-    position = {}
-    for (name, _), value in zip(ordering, values):
-        field_type = Article._meta.get_field(name).get_internal_type()
-        if value is None and name in NULLABLE_FIELDS:
-            position[name] = None
-        elif field_type == "DateTimeField" and isinstance(value, str):
-            try:
-                moment = dt.datetime.fromisoformat(value)
-            except ValueError:
-                return None
-            if not timestamps.is_storable(moment):
-                return None
-            position[name] = moment
-        elif field_type.endswith(("IntegerField", "AutoField")) and type(value) is int:
-            position[name] = value
-        elif field_type in {"CharField", "TextField"} and isinstance(value, str):
-            position[name] = value
-        else:
-            return None
-    return position
 
 
 @dataclass(frozen=True)
@@ -253,63 +186,10 @@ def neighbours_in_queue(article: Article, params: QueryDict) -> Neighbours:
     )
 
 
-def step(rows: QuerySet[Article], article: Article, ordering: list[tuple[str, bool]], *, backwards: bool):
+def step(rows: QuerySet[Article], article: Article, ordering: paging.Ordering, *, backwards: bool):
     """The first row beyond `article` walking `ordering` (backwards: walking it in reverse)."""
-    position = {name: getattr(article, name) for name, _ in ordering}
-    found = walk(rows, position, ordering, backwards=backwards, limit=1)
+    found = paging.walk(rows, paging.position_of(article, ordering), ordering, backwards=backwards, limit=1)
     return found[0] if found else None
-
-
-def walk(rows: QuerySet, position: dict, ordering: list[tuple[str, bool]], *, backwards: bool, limit: int) -> list:
-    """Up to `limit` rows beyond `position` (sort values by field name) walking `ordering`
-    (backwards: walking it in reverse), in walking order.
-
-    The walk starts from an index range on the first column (`heat <= 40`), so the database
-    reads a few index entries rather than every row ahead of the position. Missing values of a
-    nullable first column form a block of their own at the end of the queue: one more query
-    crosses into (or out of) that block when the walk reaches its edge.
-    """
-    walk_order = [(name, descending != backwards) for name, descending in ordering]
-    first, descending = walk_order[0]
-    value = position[first]
-    if value is None:
-        block = rows.filter(**{f"{first}__isnull": True})
-    else:
-        block = rows.filter(**{f"{first}__{'lte' if descending else 'gte'}": value})
-    order = block_order(walk_order, backwards=backwards)
-    found = list(block.filter(after(position, walk_order, backwards=backwards)).order_by(*order)[:limit])
-    if len(found) < limit and first in NULLABLE_FIELDS and (value is None) == backwards:
-        found += rows.filter(**{f"{first}__isnull": not backwards}).order_by(*order)[: limit - len(found)]
-    return found
-
-
-def block_order(walk: list[tuple[str, bool]], *, backwards: bool) -> list:
-    """ORDER BY terms inside one block: the first column without a NULLS clause (it is all values or all
-    NULL there), so its index serves the walk; later columns as the queue sorts them."""
-    first, descending = walk[0]
-    return [F(first).desc() if descending else F(first).asc(), *order_expressions(walk[1:], nulls_first=backwards)]
-
-
-def after(position: dict, walk: list[tuple[str, bool]], *, backwards: bool) -> Q:
-    """Rows strictly beyond `position` in the direction of `walk`, within its block: a lexicographic comparison.
-
-    NULLs sort last in the queue, so they are beyond every value walking forwards and before every value
-    walking backwards (the first column never mixes the two inside a block).
-    """
-    condition, equal_so_far = Q(pk__in=[]), Q()
-    for name, descending in walk:
-        value = position[name]
-        if value is None:
-            beyond = Q(**{f"{name}__isnull": False}) if backwards else Q(pk__in=[])
-            same = Q(**{f"{name}__isnull": True})
-        else:
-            beyond = Q(**{f"{name}__{'lt' if descending else 'gt'}": value})
-            if not backwards and name in NULLABLE_FIELDS:
-                beyond |= Q(**{f"{name}__isnull": True})
-            same = Q(**{name: value})
-        condition |= equal_so_far & beyond
-        equal_so_far &= same
-    return condition
 
 
 # --- the review page ---------------------------------------------------------------------

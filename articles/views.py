@@ -122,25 +122,8 @@ def queue(request):
         "can_publish": request.user.has_perms((CHANGE, PUBLISH)),
         "here": request.get_full_path(),
         "suggestions": selectors.filter_suggestions(),
-        "ordering_choices": ORDERING_CHOICES,
-        "status_choices": Article.Status.choices,
-        "page_sizes": (25, selectors.DEFAULT_PAGE_SIZE, 100, selectors.MAX_PAGE_SIZE),
-        "default_page_size": selectors.DEFAULT_PAGE_SIZE,
     }
     return render(request, "articles/queue.html", context, status=200 if valid else 400)
-
-
-ORDERING_CHOICES = (
-    ("", "Newest first"),
-    ("-heat", "Hottest first"),
-    ("heat", "Coolest first"),
-    ("-quality", "Best quality first"),
-    ("quality", "Lowest quality first"),
-    ("-published", "Published, newest"),
-    ("published", "Published, oldest"),
-    ("-imported", "Imported, newest"),
-    ("imported", "Imported, oldest"),
-)
 
 
 @viewer_page

@@ -212,7 +212,7 @@ def walked_url(query: str, deep: int) -> tuple[int, str] | None:
     walking page by page reaches it: page number plus the cursor of the previous page's last row."""
     from django.http import QueryDict
 
-    from articles import selectors
+    from articles import paging, selectors
 
     params = QueryDict(query)
     queue = selectors.review_queue(params)
@@ -222,7 +222,7 @@ def walked_url(query: str, deep: int) -> tuple[int, str] | None:
     if page < 2:
         return None
     previous_last = queue.rows[(page - 1) * size - 1]
-    token = selectors.encode_position(previous_last, queue.ordering)
+    token = paging.encode_position(paging.position_of(previous_last, queue.ordering), queue.ordering)
     return page, f"/articles/?{query}{'&' if query else ''}page={page}&after={token}"
 
 
