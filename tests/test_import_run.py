@@ -10,7 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import OperationalError, connection
 
-from articles import importing
+from articles import import_writer, importing
 from articles.importing import ImportFailed, import_paths
 from articles.management.commands.import_articles import EXIT_RUN_FAILED
 from articles.models import Article, ImportRun
@@ -24,14 +24,14 @@ PROJECT = Path(__file__).resolve().parent.parent
 def test_an_unexpected_error_writing_one_file_rejects_that_file_alone(tmp_path, monkeypatch):
     for slug in ("first", "cursed", "last"):
         write_item(tmp_path, slug)
-    original = importing.Importer.write
+    original = import_writer.BatchWriter.write
 
     def write(self, items):
         if any(item.key == "cursed" for item in items):
             raise UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates not allowed")
         return original(self, items)
 
-    monkeypatch.setattr(importing.Importer, "write", write)
+    monkeypatch.setattr(import_writer.BatchWriter, "write", write)
 
     summary = import_paths([tmp_path], batch_size=10)
 

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from articles import importing
+from articles import import_writer, importing
 from articles.importing import import_paths
 from articles.validation import validate
 from articles.frontmatter import FrontMatterError
@@ -184,7 +184,7 @@ def test_interrupted_import_leaves_whole_batches_only(tmp_path, monkeypatch):
     for index in range(6):
         write_item(tmp_path, f"story-{index}")
     calls = {"n": 0}
-    original = importing.Importer.create_children
+    original = import_writer.BatchWriter.create_children
 
     def interrupt_on_second_batch(self, items, articles):
         calls["n"] += 1
@@ -192,7 +192,7 @@ def test_interrupted_import_leaves_whole_batches_only(tmp_path, monkeypatch):
             raise KeyboardInterrupt
         return original(self, items, articles)
 
-    monkeypatch.setattr(importing.Importer, "create_children", interrupt_on_second_batch)
+    monkeypatch.setattr(import_writer.BatchWriter, "create_children", interrupt_on_second_batch)
     with pytest.raises(KeyboardInterrupt):
         import_paths([tmp_path], batch_size=3)
     assert Article.objects.count() == 3
@@ -264,7 +264,7 @@ def test_rejected_update_keeps_the_previous_version(tmp_path):
 def test_database_error_in_a_batch_falls_back_to_one_file_at_a_time(tmp_path, monkeypatch):
     for slug in ("a", "b", "c"):
         write_item(tmp_path, slug)
-    original = importing.Importer.write
+    original = import_writer.BatchWriter.write
 
     def refuse_batches_with_b(self, items):
         if any(item.key == "b" for item in items):
@@ -272,7 +272,7 @@ def test_database_error_in_a_batch_falls_back_to_one_file_at_a_time(tmp_path, mo
             raise DatabaseError("simulated")
         return original(self, items)
 
-    monkeypatch.setattr(importing.Importer, "write", refuse_batches_with_b)
+    monkeypatch.setattr(import_writer.BatchWriter, "write", refuse_batches_with_b)
     summary = import_paths([tmp_path])
     assert (summary.created, summary.rejected) == (2, 1)
     assert "database refused it" in summary.errors[0].message and summary.errors[0].path.endswith("b.md")
