@@ -18,7 +18,7 @@ from pathlib import Path, PurePath
 
 import yaml
 
-from . import frontmatter, schema
+from . import frontmatter, schema, yaml_loader
 from .frontmatter import FrontMatterError
 from .validation import parse_timestamp
 from .models import Article, ArticleImage, ArticleTopic, RelatedArticle
@@ -125,7 +125,7 @@ def _source_timestamp(raw: str):
         )
         value.raw = raw
         return value
-    return yaml.load(raw, Loader=frontmatter.FrontMatterLoader)
+    return yaml.load(raw, Loader=yaml_loader.FrontMatterLoader)
 
 
 def timestamp_value(instant: dt.datetime | None, raw: str):

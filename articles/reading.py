@@ -27,7 +27,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from .frontmatter import escape_controls
+from .yaml_loader import escape_controls
 from .validation import FileError, parse_item
 
 EXTENSIONS = (".md", ".markdown", ".txt")

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from . import frontmatter, schema
-from .frontmatter import FrontMatterError, SourceTimestamp, escape_controls, shown
+from .yaml_loader import FrontMatterError, SourceTimestamp, escape_controls, shown
 from .urlnorm import UnsafeUrl, read_url, url_key
 
 

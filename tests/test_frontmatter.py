@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from articles import frontmatter
+from articles import frontmatter, yaml_loader
 from articles.frontmatter import FrontMatterError
 from tests.builders import item_text
 
@@ -163,7 +163,7 @@ STYLES = ["flow-sequences", "flow-mappings", "mixed-flow", "dashes", "block-mapp
 
 @pytest.mark.parametrize("style", STYLES)
 def test_twenty_levels_load(style):
-    assert frontmatter.nesting_depth(front_of(nested(style, 20))) == 20
+    assert yaml_loader.nesting_depth(front_of(nested(style, 20))) == 20
 
 
 @pytest.mark.parametrize("style", STYLES)
@@ -176,7 +176,7 @@ def test_twenty_one_levels_are_refused_with_the_line(style):
 
 def test_nesting_through_aliases_counts_what_they_share():
     shared = "a: &a " + "[" * 15 + "]" * 15 + "\n"
-    assert frontmatter.nesting_depth(front_of(shared + "b: [[[*a]]]\n")) == 19
+    assert yaml_loader.nesting_depth(front_of(shared + "b: [[[*a]]]\n")) == 19
     with pytest.raises(FrontMatterError, match="nesting deeper than 20 levels"):
         front_of(shared + "b: [[[[[*a]]]]]\n")
 
@@ -201,4 +201,4 @@ def test_a_merged_key_may_be_overridden():
     ("\u202egnp.md", "'\\u202egnp.md'"), ("ünï ✓.md", "ünï ✓.md"),
 ])
 def test_escape_controls_shows_every_control_character_escaped(text, shown):
-    assert frontmatter.escape_controls(text) == shown
+    assert yaml_loader.escape_controls(text) == shown

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from articles import frontmatter, schema, validation
+from articles import frontmatter, schema, validation, yaml_loader
 from articles.importing import import_paths
 from articles.models import Article, ArticleImage, ArticleTopic, RelatedArticle
 from articles.validation import FileError
@@ -398,7 +398,7 @@ def test_rows_imported_before_these_checks_still_export(tmp_path):
 
     assert summary.files == 1 and not summary.errors
     text = (tmp_path / "old-row.md").read_text()
-    assert "seen: 0001-01-01T00:00:00+14:00\n" in text and frontmatter.nesting_depth(frontmatter.load_extra(text[4:-4]), limit=99) == 31
+    assert "seen: 0001-01-01T00:00:00+14:00\n" in text and yaml_loader.nesting_depth(frontmatter.load_extra(text[4:-4]), limit=99) == 31
 
 
 @pytest.mark.django_db
