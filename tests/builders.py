@@ -97,3 +97,38 @@ def make_article(
         topic, _ = Topic.objects.get_or_create(name=name, defaults={"slug": slugify(name)})
         ArticleTopic.objects.create(article=article, topic=topic, position=position)
     return article
+
+
+START = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def make_published_article(key: str, *, hours: float | None = 0, status=Article.Status.PUBLISHED, topics=("Testing",),
+                 provider=("Example News", "news.example"), image: str | None = "default", **fields) -> Article:
+    """A published article (by default) as the API and feeds see it: named by its source key, `hours` after
+    START, with topics, a provider and an image."""
+    name, domain = provider
+    provider_row, _ = Provider.objects.get_or_create(
+        key=domain, defaults={"name": name, "domain": domain, "mapping": {"name": name, "domain": domain}}
+    )
+    values = {
+        "title": f"Title of {key}",
+        "excerpt": f"Excerpt of {key}",
+        "web_url": f"https://news.example/{key}",
+        "category": "news",
+        "type": "article",
+        "quality": 50,
+        "heat": 10,
+        "secured": f"SECURED-{key}-opaque==",
+        "published_date_time": START + dt.timedelta(hours=hours) if hours is not None else None,
+        **fields,
+    }
+    article = Article.objects.create(
+        source_key=key, source_file=f"/in/{key}.md", content_hash=key, status=status, provider=provider_row, **values
+    )
+    for position, topic_name in enumerate(topics):
+        topic, _ = Topic.objects.get_or_create(name=topic_name, defaults={"slug": slugify(topic_name)})
+        ArticleTopic.objects.create(article=article, topic=topic, position=position)
+    if image:
+        url = f"https://img.example/{key}.jpg" if image == "default" else image
+        ArticleImage.objects.create(article=article, position=0, url=url, width=800, height=600)
+    return article

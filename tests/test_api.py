@@ -6,49 +6,17 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.utils.http import http_date
-from django.utils.text import slugify
 
 from articles.api import DEFAULT_LIMIT, MAX_LIMIT
-from articles.models import Article, ArticleImage, ArticleTopic, AuditEntry, Provider, RelatedArticle, Topic
+from articles.models import Article, AuditEntry, RelatedArticle
+from tests.builders import START, make_published_article
 
 pytestmark = pytest.mark.django_db
 
-START = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
 EDITORIAL_KEYS = {
     "status", "reviewed_by", "reviewed_at", "published_by", "published_at", "editor_fields", "version", "audit",
     "audit_entries", "secured", "changed_since_review", "is_possible_duplicate", "extra_yaml", "content_hash",
 }
-
-
-def make_article(key: str, *, hours: float | None = 0, status=Article.Status.PUBLISHED, topics=("Testing",),
-                 provider=("Example News", "news.example"), image: str | None = "default", **fields) -> Article:
-    """An article as the importer would leave it, built straight through the ORM."""
-    name, domain = provider
-    provider_row, _ = Provider.objects.get_or_create(
-        key=domain, defaults={"name": name, "domain": domain, "mapping": {"name": name, "domain": domain}}
-    )
-    values = {
-        "title": f"Title of {key}",
-        "excerpt": f"Excerpt of {key}",
-        "web_url": f"https://news.example/{key}",
-        "category": "news",
-        "type": "article",
-        "quality": 50,
-        "heat": 10,
-        "secured": f"SECURED-{key}-opaque==",
-        "published_date_time": START + dt.timedelta(hours=hours) if hours is not None else None,
-        **fields,
-    }
-    article = Article.objects.create(
-        source_key=key, source_file=f"/in/{key}.md", content_hash=key, status=status, provider=provider_row, **values
-    )
-    for position, topic_name in enumerate(topics):
-        topic, _ = Topic.objects.get_or_create(name=topic_name, defaults={"slug": slugify(topic_name)})
-        ArticleTopic.objects.create(article=article, topic=topic, position=position)
-    if image:
-        url = f"https://img.example/{key}.jpg" if image == "default" else image
-        ArticleImage.objects.create(article=article, position=0, url=url, width=800, height=600)
-    return article
 
 
 def get_json(client, url: str, **headers):
@@ -65,11 +33,11 @@ def keys_of(results: list[dict]) -> list[str]:
 
 
 def test_list_has_published_items_only_newest_first(client):
-    make_article("old", hours=1)
-    make_article("new", hours=3)
-    make_article("middle", hours=2)
-    make_article("waiting", hours=4, status=Article.Status.AWAITING_REVIEW)
-    make_article("rejected", hours=5, status=Article.Status.REJECTED)
+    make_published_article("old", hours=1)
+    make_published_article("new", hours=3)
+    make_published_article("middle", hours=2)
+    make_published_article("waiting", hours=4, status=Article.Status.AWAITING_REVIEW)
+    make_published_article("rejected", hours=5, status=Article.Status.REJECTED)
 
     data = get_json(client, "/api/articles/")
 
@@ -85,7 +53,7 @@ def test_list_has_published_items_only_newest_first(client):
 
 
 def test_excerpt_is_plain_text_with_entities_decoded(client):
-    make_article("entities", excerpt="Fish &#038; chips&nbsp;<b>today</b>")
+    make_published_article("entities", excerpt="Fish &#038; chips&nbsp;<b>today</b>")
     assert get_json(client, "/api/articles/")["results"][0]["excerpt"] == "Fish & chips\xa0today"
 
 
@@ -108,11 +76,11 @@ def test_excerpt_is_plain_text_with_entities_decoded(client):
     ],
 )
 def test_filters_are_the_queues(client, query, expected):
-    make_article("other-provider", hours=0, provider=("Other Wire", "other.example"))
-    make_article("harbour", hours=1, title="The harbour reopens", topics=("Boats", "Testing"))
-    make_article("sport", hours=2, category="sport", quality=82)
-    make_article("video", hours=3, type="video", quality=90, heat=100)
-    make_article("hidden", hours=4, status=Article.Status.AWAITING_REVIEW, type="video", quality=99, title="harbour")
+    make_published_article("other-provider", hours=0, provider=("Other Wire", "other.example"))
+    make_published_article("harbour", hours=1, title="The harbour reopens", topics=("Boats", "Testing"))
+    make_published_article("sport", hours=2, category="sport", quality=82)
+    make_published_article("video", hours=3, type="video", quality=90, heat=100)
+    make_published_article("hidden", hours=4, status=Article.Status.AWAITING_REVIEW, type="video", quality=99, title="harbour")
 
     assert keys_of(get_json(client, f"/api/articles/?{query}")["results"]) == expected
 
@@ -122,7 +90,7 @@ def test_filters_are_the_queues(client, query, expected):
                        ("limit=ten", "limit"), ("cursor=not-a-cursor", "cursor"), ("cursor=WzEsMl0", "cursor")],
 )
 def test_bad_parameters_are_400(client, query, message):
-    make_article("one")
+    make_published_article("one")
     response = client.get(f"/api/articles/?{query}")
     assert response.status_code == 400
     assert message in response.json()["error"]
@@ -136,10 +104,10 @@ def many(db) -> list[str]:
     """23 published items, newest first: ties on the date, and two undated ones at the end."""
     hours = [index // 3 for index in range(21)]  # three items share each timestamp
     for index, hour in enumerate(hours):
-        make_article(f"item-{index:02d}", hours=hour, image=None, topics=())
-    make_article("undated-a", hours=None, image=None, topics=())
-    make_article("undated-b", hours=None, image=None, topics=())
-    make_article("unpublished", hours=5, status=Article.Status.AWAITING_REVIEW)
+        make_published_article(f"item-{index:02d}", hours=hour, image=None, topics=())
+    make_published_article("undated-a", hours=None, image=None, topics=())
+    make_published_article("undated-b", hours=None, image=None, topics=())
+    make_published_article("unpublished", hours=5, status=Article.Status.AWAITING_REVIEW)
     ordered = sorted(Article.objects.published().exclude(published_date_time=None), key=lambda a: (a.published_date_time, a.pk),
                      reverse=True)
     undated = sorted(Article.objects.published().filter(published_date_time=None), key=lambda a: a.pk, reverse=True)
@@ -160,15 +128,15 @@ def test_cursor_pagination_walks_every_item_once_in_order(client, many):
 
 def test_limit_is_capped(client):
     for index in range(MAX_LIMIT + 2):
-        make_article(f"item-{index:03d}", hours=index, image=None, topics=())
+        make_published_article(f"item-{index:03d}", hours=index, image=None, topics=())
     data = get_json(client, "/api/articles/?limit=5000")
     assert len(data["results"]) == MAX_LIMIT and "limit=5000" in data["next"]
     assert len(get_json(client, "/api/articles/")["results"]) == DEFAULT_LIMIT
 
 
 def test_cursor_keeps_the_filters(client, many):
-    make_article("video-1", hours=30, type="video")
-    make_article("video-2", hours=31, type="video")
+    make_published_article("video-1", hours=30, type="video")
+    make_published_article("video-2", hours=31, type="video")
     first = get_json(client, "/api/articles/?type=video&limit=1")
     second = get_json(client, first["next"])
     assert keys_of(first["results"]) == ["video-2"] and keys_of(second["results"]) == ["video-1"]
@@ -192,7 +160,7 @@ def test_a_deep_page_costs_what_the_first_page_costs(client, many, django_assert
 
 @pytest.mark.parametrize("url", ["/api/articles/", "/api/articles/one/"])
 def test_if_none_match_gives_304_until_the_data_changes(client, url):
-    article = make_article("one")
+    article = make_published_article("one")
     first = client.get(url)
     etag = first.headers["ETag"]
 
@@ -206,7 +174,7 @@ def test_if_none_match_gives_304_until_the_data_changes(client, url):
 
 @pytest.mark.parametrize("url", ["/api/articles/", "/api/articles/one/"])
 def test_if_modified_since_gives_304_until_the_data_changes(client, url):
-    article = make_article("one")
+    article = make_published_article("one")
     last_modified = client.get(url).headers["Last-Modified"]
 
     assert client.get(url, headers={"If-Modified-Since": last_modified}).status_code == 304
@@ -218,13 +186,13 @@ def test_if_modified_since_gives_304_until_the_data_changes(client, url):
 
 
 def test_different_queries_have_different_etags(client):
-    make_article("one")
+    make_published_article("one")
     assert client.get("/api/articles/").headers["ETag"] != client.get("/api/articles/?q=one").headers["ETag"]
 
 
 def test_a_304_reads_only_the_page(client, django_assert_num_queries):
     for hours in range(3):
-        make_article(f"item-{hours}", hours=hours)
+        make_published_article(f"item-{hours}", hours=hours)
     etag = client.get("/api/articles/?limit=2").headers["ETag"]
     with django_assert_num_queries(1):
         assert client.get("/api/articles/?limit=2", headers={"If-None-Match": etag}).status_code == 304
@@ -234,7 +202,7 @@ def test_a_304_reads_only_the_page(client, django_assert_num_queries):
 
 
 def test_detail_by_key(client):
-    article = make_article("story", body="# Body\n")
+    article = make_published_article("story", body="# Body\n")
     RelatedArticle.objects.create(
         article=article, position=0, title="Related", excerpt="A &amp; B", web_url="https://other.example/r",
         published_date_time=START, provider={"name": "Other", "domain": "other.example", "secret": "x"},
@@ -252,14 +220,14 @@ def test_detail_by_key(client):
 
 @pytest.mark.parametrize("status", [Article.Status.AWAITING_REVIEW, Article.Status.REJECTED])
 def test_detail_of_an_unpublished_article_is_404(client, status):
-    make_article("draft", status=status)
+    make_published_article("draft", status=status)
     assert client.get("/api/articles/draft/").status_code == 404
     assert client.get("/api/articles/missing/").status_code == 404
 
 
 @pytest.mark.parametrize("url", ["/api/articles/", "/api/articles/one/", "/feeds/rss/", "/feeds/json/"])
 def test_public_endpoints_are_read_only_and_need_no_login(client, url):
-    make_article("one")
+    make_published_article("one")
     assert client.get(url).status_code == 200
     assert client.head(url).status_code == 200
     for method in ("post", "put", "patch", "delete"):
@@ -278,13 +246,13 @@ def walk_keys(value) -> set[str]:
 
 
 def test_nothing_unpublished_no_editorial_data_and_no_secured_value_leaks(client, editor):
-    visible = make_article("visible", topics=("Shared",), reviewed_by=editor, published_by=editor,
+    visible = make_published_article("visible", topics=("Shared",), reviewed_by=editor, published_by=editor,
                            editor_fields=["excerpt"], version=7)
     AuditEntry.objects.create(article=visible, user=editor, source="dashboard", action="edit", field="excerpt",
                               old_value="AUDIT-OLD-VALUE", new_value="x")
-    make_article("draft", status=Article.Status.AWAITING_REVIEW, title="UNPUBLISHED DRAFT TITLE", topics=("Shared", "Secret Topic"),
+    make_published_article("draft", status=Article.Status.AWAITING_REVIEW, title="UNPUBLISHED DRAFT TITLE", topics=("Shared", "Secret Topic"),
                  provider=("Hidden Wire", "hidden.example"))
-    make_article("rejected", status=Article.Status.REJECTED, title="REJECTED ITEM TITLE", topics=("Shared",))
+    make_published_article("rejected", status=Article.Status.REJECTED, title="REJECTED ITEM TITLE", topics=("Shared",))
     urls = ["/api/articles/", "/api/articles/?limit=100&q=TITLE", "/api/articles/visible/"] + [
         f"/feeds/{scope}{fmt}/" for fmt in ("rss", "atom", "json") for scope in ("", "topic/shared/", "provider/news.example/")
     ]

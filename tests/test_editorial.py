@@ -1,7 +1,6 @@
 """The editorial service: every change audited, marked as an editor's, version-checked, permission-checked, undoable."""
 
 import datetime as dt
-import itertools
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,28 +9,10 @@ from django.utils import timezone
 from articles import editorial
 from articles.editorial import EditConflict
 from articles.models import Article, AuditEntry
+from tests.builders import make_article
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
-
-_keys = itertools.count()
-
-
-def make_article(**fields) -> Article:
-    n = next(_keys)
-    values = {
-        "source_key": f"item-{n}",
-        "source_file": f"/data/item-{n}.md",
-        "content_hash": "0" * 64,
-        "title": f"Article {n}",
-        "excerpt": "Imported excerpt",
-        "quality": 50,
-        "heat": 10,
-        "published_date_time": timezone.now() - dt.timedelta(hours=n),
-    }
-    values.update(fields)
-    return Article.objects.create(**values)
-
 
 def entries(article: Article) -> list[AuditEntry]:
     return list(AuditEntry.objects.filter(article=article).order_by("id"))

@@ -8,7 +8,7 @@ import pytest
 
 from articles.feeds import FEED_LIMIT
 from articles.models import Article
-from tests.test_api import make_article
+from tests.builders import make_published_article
 
 pytestmark = pytest.mark.django_db
 
@@ -17,11 +17,11 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 
 @pytest.fixture
 def articles(db):
-    make_article("oldest", hours=1, topics=("Boats", "Harbours"), excerpt="Fish &#038; chips&nbsp;<b>today</b>")
-    make_article("newest", hours=3, topics=("Boats",), image="https://img.example/pic.png?size=2")
-    make_article("middle", hours=2, topics=("Trains",), provider=("Other Wire", "other.example"), image=None,
+    make_published_article("oldest", hours=1, topics=("Boats", "Harbours"), excerpt="Fish &#038; chips&nbsp;<b>today</b>")
+    make_published_article("newest", hours=3, topics=("Boats",), image="https://img.example/pic.png?size=2")
+    make_published_article("middle", hours=2, topics=("Trains",), provider=("Other Wire", "other.example"), image=None,
                  web_url="", original_url="https://youtube.com/watch?v=abc")
-    make_article("draft", hours=4, topics=("Boats",), status=Article.Status.AWAITING_REVIEW)
+    make_published_article("draft", hours=4, topics=("Boats",), status=Article.Status.AWAITING_REVIEW)
 
 
 def fetch(client, url: str):
@@ -99,7 +99,7 @@ def test_json_feed_has_the_required_fields(client, articles):
 
 
 def test_undated_items_come_last(client, articles):
-    make_article("undated", hours=None)
+    make_published_article("undated", hours=None)
     rss = feedparser.parse(fetch(client, "/feeds/rss/").content)
     assert not rss.bozo and rss.entries[-1].title == "Title of undated" and "published" not in rss.entries[-1]
     atom = ET.fromstring(fetch(client, "/feeds/atom/").content)
@@ -132,13 +132,13 @@ def test_topic_and_provider_feeds_carry_only_their_items(client, articles, fmt, 
     ],
 )
 def test_unknown_topic_or_provider_is_404(client, articles, url):
-    make_article("hidden", topics=("Secret",), status=Article.Status.REJECTED)
+    make_published_article("hidden", topics=("Secret",), status=Article.Status.REJECTED)
     assert client.get(url).status_code == 404
 
 
 def test_feed_is_limited_to_the_latest_items(client):
     for index in range(FEED_LIMIT + 3):
-        make_article(f"item-{index:02d}", hours=index, topics=(), image=None)
+        make_published_article(f"item-{index:02d}", hours=index, topics=(), image=None)
     titles = [entry.title for entry in feedparser.parse(fetch(client, "/feeds/rss/").content).entries]
     assert len(titles) == FEED_LIMIT
     assert titles[0] == f"Title of item-{FEED_LIMIT + 2:02d}"
@@ -147,13 +147,13 @@ def test_feed_is_limited_to_the_latest_items(client):
 @pytest.mark.parametrize("url, queries", [("/feeds/rss/", 4), ("/feeds/topic/boats/atom/", 5)])
 def test_feed_queries_do_not_grow_with_items(client, articles, django_assert_num_queries, url, queries):
     for index in range(10):
-        make_article(f"extra-{index}", hours=10 + index, topics=("Boats", "Extra"))
+        make_published_article(f"extra-{index}", hours=10 + index, topics=("Boats", "Extra"))
     with django_assert_num_queries(queries):  # (scope lookup,) dated articles, undated ones, topics, images
         fetch(client, url)
 
 
 def test_imported_markup_and_control_characters_stay_inert_text(client):
-    make_article("hostile", title="<script>alert(1)</script>\x0b title", excerpt="<img src=x onerror=alert(1)>&lt;b&gt;")
+    make_published_article("hostile", title="<script>alert(1)</script>\x0b title", excerpt="<img src=x onerror=alert(1)>&lt;b&gt;")
     for fmt in ("rss", "atom"):
         content = fetch(client, f"/feeds/{fmt}/").content
         ET.fromstring(content)

@@ -121,6 +121,7 @@ def test_dump_round_trips_awkward_strings(value):
     assert frontmatter.parse(frontmatter.dump(front, "").encode()).front == front
 
 
+@pytest.mark.corpus
 def test_every_corpus_file_writes_back_byte_for_byte(corpus_files):
     for path in corpus_files:
         data = path.read_bytes()

@@ -100,7 +100,7 @@ def test_postgresql_reads_the_queue_order_from_an_index():
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "article_published_nulls_last" in plan and "Sort Key" not in plan, plan
+    assert "Index" in plan and "Sort" not in plan, plan  # walked in order from an index, never sorted
 
 
 @postgresql_only
@@ -112,7 +112,7 @@ def test_postgresql_answers_the_search_from_the_trigram_indexes(gazette):
         sql, params = queryset.query.sql_with_params()
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "article_title_trgm" in plan and "article_excerpt_trgm" in plan, plan
+    assert "Seq Scan" not in plan and plan.count("Bitmap Index Scan") >= 2, plan  # title and excerpt from indexes
     assert "BitmapOr" in plan and "SubPlan" not in plan, plan  # the provider condition is an index scan too
 
 

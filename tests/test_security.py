@@ -11,9 +11,8 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from articles.models import ArticleImage
 from tests.conftest import make_user
-from tests.test_editorial import make_article
+from tests.builders import make_article
 
 LOGIN = reverse("login")
 ADMIN_LOGIN = reverse("admin:login")
@@ -138,8 +137,7 @@ def test_pages_carry_a_strict_content_security_policy(client):
     "url_name", ["admin:index", "admin:articles_article_changelist", "admin:articles_article_change", "admin:login"]
 )
 def test_admin_pages_get_the_same_policy_and_need_nothing_it_forbids(client, superuser, url_name):
-    article = make_article()
-    ArticleImage.objects.create(article=article, position=0, url="https://img.example/a.jpg")
+    article = make_article(images=1)
     if url_name != "admin:login":
         client.force_login(superuser)
     url = reverse(url_name, args=[article.pk] if url_name.endswith("_change") else [])

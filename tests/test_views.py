@@ -633,11 +633,17 @@ def test_a_deep_page_keeps_the_queue_order_and_the_rows_details(editor_client):
     assert [[link.topic.name for link in item.topic_links.all()] for item in page.items] == [["Space"]] * 3
 
 
-def test_dashboard_counts_use_the_local_day(settings):
-    make_article()
-    Article.objects.update(imported_at=timezone.now() - dt.timedelta(days=2))
+def test_dashboard_counts_use_the_local_day():
+    """At 10:00 UTC it is already tomorrow at UTC+14: what came in at 09:00 UTC was imported yesterday there."""
+    now = dt.datetime(2024, 5, 1, 10, 0, tzinfo=dt.timezone.utc)
+    yesterday_locally, today_locally = make_article(), make_article()
+    Article.objects.filter(pk=yesterday_locally.pk).update(imported_at=now - dt.timedelta(hours=1))
+    Article.objects.filter(pk=today_locally.pk).update(imported_at=now + dt.timedelta(minutes=30))
 
-    assert selectors.dashboard_counts()["imported_today"] == 0
+    with timezone.override("Pacific/Kiritimati"):
+        assert selectors.dashboard_counts(now=now)["imported_today"] == 1
+    with timezone.override("UTC"):
+        assert selectors.dashboard_counts(now=now)["imported_today"] == 2
 
 
 def test_imported_after_filter_keeps_todays_imports(editor_client):
