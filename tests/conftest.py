@@ -65,3 +65,13 @@ def editor_client(client, editor):
 def viewer_client(client, viewer):
     client.force_login(viewer)
     return client
+
+
+@pytest.fixture
+def staff_editor_client(db):
+    """An editor who may also open the admin, logged in on a client of their own."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(make_user("desk", "Editors", is_staff=True))
+    return client

@@ -10,12 +10,10 @@ import datetime as dt
 
 import feedparser
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from articles.models import Article, ImportRun, RelatedArticle
 from tests.builders import make_article
-from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -45,13 +43,6 @@ def edge_articles(db) -> dict[str, Article]:
     return articles
 
 
-@pytest.fixture
-def staff(db) -> Client:
-    client = Client()
-    client.force_login(make_user("desk", "Editors", is_staff=True))
-    return client
-
-
 def html(client, url: str) -> str:
     response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)
@@ -62,8 +53,8 @@ def drill_down(**parts) -> str:
     return CHANGELIST + "?" + "&".join(f"published_date_time__{name}={value}" for name, value in parts.items())
 
 
-def test_admin_changelist_lists_both_edges_and_offers_their_years(staff, edge_articles, zone):
-    page = html(staff, CHANGELIST)
+def test_admin_changelist_lists_both_edges_and_offers_their_years(staff_editor_client, edge_articles, zone):
+    page = html(staff_editor_client, CHANGELIST)
 
     assert "Dated first" in page and "Dated last" in page
     assert 'href="?published_date_time__year=1"' in page and 'href="?published_date_time__year=9999"' in page
@@ -80,36 +71,36 @@ def test_admin_changelist_lists_both_edges_and_offers_their_years(staff, edge_ar
         ({"year": 1, "month": 1, "day": 1}, "Dated first"),
     ],
 )
-def test_admin_drill_down_reaches_each_edge_at_every_level(staff, edge_articles, zone, parts, title):
-    page = html(staff, drill_down(**parts))
+def test_admin_drill_down_reaches_each_edge_at_every_level(staff_editor_client, edge_articles, zone, parts, title):
+    page = html(staff_editor_client, drill_down(**parts))
 
     assert title in page
     assert "Dated today" not in page
 
 
-def test_admin_drill_down_shows_the_edge_months_and_days(staff, edge_articles, zone):
-    assert "published_date_time__month=12&amp;published_date_time__year=9999" in html(staff, drill_down(year=9999))
+def test_admin_drill_down_shows_the_edge_months_and_days(staff_editor_client, edge_articles, zone):
+    assert "published_date_time__month=12&amp;published_date_time__year=9999" in html(staff_editor_client, drill_down(year=9999))
     assert "published_date_time__day=31&amp;published_date_time__month=12&amp;published_date_time__year=9999" in html(
-        staff, drill_down(year=9999, month=12)
+        staff_editor_client, drill_down(year=9999, month=12)
     )
     assert "published_date_time__day=1&amp;published_date_time__month=1&amp;published_date_time__year=1" in html(
-        staff, drill_down(year=1, month=1)
+        staff_editor_client, drill_down(year=1, month=1)
     )
 
 
-def test_admin_change_forms_show_the_edge_dates(staff, edge_articles, zone):
+def test_admin_change_forms_show_the_edge_dates(staff_editor_client, edge_articles, zone):
     for article in edge_articles.values():
-        page = html(staff, reverse("admin:articles_article_change", args=[article.pk]))
+        page = html(staff_editor_client, reverse("admin:articles_article_change", args=[article.pk]))
         assert article.title in page and "Related" in page
 
 
-def test_import_runs_drill_down_to_the_edge_years(staff, zone):
+def test_import_runs_drill_down_to_the_edge_years(staff_editor_client, zone):
     ImportRun.objects.create(status="finished")
     url = reverse("admin:articles_importrun_changelist")
 
     for query in ("", "?started_at__year=9999", "?started_at__year=9999&started_at__month=12&started_at__day=31",
                   "?started_at__year=1&started_at__month=1&started_at__day=1"):
-        html(staff, url + query)
+        html(staff_editor_client, url + query)
 
 
 def test_queue_and_its_pager_show_both_edges(editor_client, edge_articles, zone):

@@ -9,13 +9,11 @@ from html.parser import HTMLParser
 
 import feedparser
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from articles.models import Article, ArticleImage, RelatedArticle
 from articles.urlnorm import link_url
 from tests.builders import make_article, make_provider
-from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -83,13 +81,6 @@ def unsafe_first(db) -> Article:
     article = make_article(images=0, status=Article.Status.PUBLISHED, title="Unsafe story")
     ArticleImage.objects.create(article=article, position=0, url=UNSAFE[0])
     return article
-
-
-@pytest.fixture
-def staff_editor_client(db) -> Client:
-    client = Client()
-    client.force_login(make_user("desk", "Editors", is_staff=True))
-    return client
 
 
 @pytest.fixture
