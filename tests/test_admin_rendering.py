@@ -20,7 +20,7 @@ from articles.admin_rendering import ChangelistFormRenderer
 from articles.models import Article, AuditEntry
 from tests.conftest import make_user
 from tests.test_admin import editable_row_data
-from tests.test_editorial import make_article
+from tests.builders import make_article
 
 CHANGELIST = reverse("admin:articles_article_changelist")
 NASTY = '"<script>alert(\'x\')</script>&amp;'
