@@ -9,7 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from articles import editorial
-from articles.admin import DrillDownQuerySet, LargeTablePaginator
+from articles.admin_dates import DrillDownQuerySet
+from articles.admin_lists import LargeTablePaginator
 from articles.models import Article, ArticleImage, ArticleTopic, AuditEntry, ImportRun, Provider, Topic
 from articles.selectors import distinct_values
 from tests.conftest import make_user
