@@ -10,7 +10,6 @@ listing every choice, and an unfiltered list is never counted row by row.
 """
 
 import datetime as dt
-import json
 import re
 
 from django import forms
@@ -20,25 +19,24 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch
 from django.http import HttpResponseRedirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import formats
-from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
-from django.utils.timezone import localtime
 
-from . import editorial, timestamps
+from . import editorial, selectors, timestamps
 from .admin_dates import DrillDownImportRuns, DrillDownQuerySet
 from .admin_lists import (
     AutocompleteFilter, CheckedParametersAdmin, DeclaredLookupsChangeList, IndexedValuesFilter, LargeTableAdmin,
     ReadOnlyAdmin, ReadOnlyInline, is_id, titled,
 )
 from .admin_rendering import FastChangelistWidgets
+from .display import opaque, short_text
 from .editorial import EditConflict
 from .models import Article, ArticleImage, ArticleTopic, AuditEntry, ImportRun, Provider, RelatedArticle, Topic
 from .schema import EDITABLE_FIELDS
-from .templatetags.newsroom import masked, opaque
 from .throttling import ThrottledAdminAuthenticationForm
 from .urlnorm import link_url
 
@@ -69,11 +67,6 @@ def thumbnail_html(url: str | None, *, width: int = 64, height: int = 40):
     return format_html(
         '<img src="{}" alt="" width="{}" height="{}" loading="lazy" referrerpolicy="no-referrer">', src, width, height
     )
-
-
-def short_json(value, limit: int = 80) -> str:
-    text = "—" if value is None else value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def shown_timestamp(value: dt.datetime | None, empty: str):
@@ -249,7 +242,7 @@ class ArticleAdmin(FastChangelistWidgets, LargeTableAdmin, CheckedParametersAdmi
     fieldsets = [
         (None, {"fields": ["title", "excerpt", ("quality", "heat", "status"), "seen_version"]}),
         ("Review", {"fields": [
-            ("reviewed_by", "reviewed_at"), ("published_by", "published_at"), ("version", "editor_fields"),
+            ("reviewed_by", "reviewed_at"), ("published_by", "published_at"), ("version", "edited_fields"),
             ("changed_since_review", "is_possible_duplicate"), "duplicate_links",
         ]}),
         ("History", {"fields": ["audit_history"]}),
@@ -259,7 +252,7 @@ class ArticleAdmin(FastChangelistWidgets, LargeTableAdmin, CheckedParametersAdmi
         ]}),
     ]
     readonly_fields = [
-        "title", "reviewed_by", "reviewed_at", "published_by", "published_at", "version", "editor_fields",
+        "title", "reviewed_by", "reviewed_at", "published_by", "published_at", "version", "edited_fields",
         "changed_since_review", "is_possible_duplicate", "duplicate_links", "audit_history", "provider",
         "topic_list", "category", "type", "published", "links", "featured_content", "secured_value",
         "source_key", "source_file", "imported_at", "updated_at",
@@ -357,27 +350,15 @@ class ArticleAdmin(FastChangelistWidgets, LargeTableAdmin, CheckedParametersAdmi
 
     @admin.display(description="Latest changes")
     def audit_history(self, article):
-        entries = article.audit_entries.select_related("user").order_by("-at", "-id")[:HISTORY_ROWS]
-        rows = format_html_join(
-            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            (
-                (
-                    date_format(localtime(entry.at), "DATETIME_FORMAT"),
-                    entry.user.get_username() if entry.user else entry.get_source_display(),
-                    entry.get_source_display(), entry.action, entry.field,
-                    short_json(masked(entry.field, entry.old_value)), short_json(masked(entry.field, entry.new_value)),
-                )
-                for entry in entries
-            ),
-        )
-        if not rows:
-            return "No changes yet."
-        return format_html(
-            '<table class="audit-history"><thead><tr><th>When</th><th>Who</th><th>From</th><th>Action</th>'
-            "<th>Field</th><th>Old value</th><th>New value</th></tr></thead><tbody>{}</tbody></table>"
-            '<p><a href="{}">Every change of this article</a></p>',
-            rows, self.history_url(article.pk),
-        )
+        return render_to_string("articles/includes/audit_history.html", {
+            "history": selectors.audit_history(article, limit=HISTORY_ROWS),
+            "all_changes_url": self.history_url(article.pk),
+        })
+
+    @admin.display(description="Editor fields")
+    def edited_fields(self, article):
+        """The fields editors changed, which a re-import leaves alone."""
+        return short_text(article.editor_fields, "editor_fields")
 
     # writes: all through the editorial service ------------------------------------------
 
@@ -480,7 +461,7 @@ class ArticleAdmin(FastChangelistWidgets, LargeTableAdmin, CheckedParametersAdmi
             "title": "Undo this change?",
             "opts": self.opts,
             "entries": [
-                (entry, *(short_json(masked(entry.field, value)) for value in (entry.new_value, entry.old_value)))
+                (entry, *(short_text(value, entry.field, 80) for value in (entry.new_value, entry.old_value)))
                 for entry in entries[:HISTORY_ROWS * 5]
             ],
             "total": entries.count(),
@@ -563,7 +544,7 @@ class AuditEntryAdmin(LargeTableAdmin, ReadOnlyAdmin):
     @admin.display(description="Article", ordering="article")
     def article_link(self, entry):
         url = reverse("admin:articles_article_change", args=[entry.article_id])
-        return format_html('<a href="{}">{}</a>', url, short_json(entry.article.title, 60))
+        return format_html('<a href="{}">{}</a>', url, short_text(entry.article.title, limit=60))
 
     @admin.display(description="Who", ordering="user")
     def who(self, entry):
@@ -571,8 +552,8 @@ class AuditEntryAdmin(LargeTableAdmin, ReadOnlyAdmin):
 
     @admin.display(description="Old value")
     def old(self, entry):
-        return short_json(masked(entry.field, entry.old_value))
+        return short_text(entry.old_value, entry.field, 80)
 
     @admin.display(description="New value")
     def new(self, entry):
-        return short_json(masked(entry.field, entry.new_value))
+        return short_text(entry.new_value, entry.field, 80)

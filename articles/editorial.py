@@ -26,6 +26,7 @@ from django.db import connections, transaction
 from django.db.models import Case, CharField, DateTimeField, Expression, F, IntegerField, JSONField, QuerySet, Value, When
 from django.utils import timezone
 
+from .display import LABELS, short_text
 from .models import Article, AuditEntry
 from .schema import EDITABLE_FIELDS, INT32
 
@@ -471,10 +472,6 @@ def _describe_change(entry: AuditEntry) -> str:
 def _show(field: str, value: Any) -> str:
     if value is None:
         return "nothing"
-    if field == "status" and value in Status.values:
-        return Status(value).label
-    if isinstance(value, str):
-        return _quote(value, limit=40)
-    if isinstance(value, (int, float)):
-        return str(value)
-    return _quote(json.dumps(value, ensure_ascii=False), limit=40)
+    if isinstance(value, (int, float)) or (isinstance(value, str) and value in LABELS.get(field, {})):
+        return short_text(value, field)
+    return _quote(short_text(value, field), limit=40)

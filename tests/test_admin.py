@@ -533,3 +533,16 @@ def test_saving_an_untouched_stale_change_form_is_no_conflict(editor_admin, seco
 
     assert "nothing of yours was saved" not in response.content.decode()
     assert Article.objects.get(pk=article.pk).quality == 70
+
+
+def test_change_form_history_shows_labels_and_editor_fields_by_name(editor_admin, staff_editor):
+    article = make_article(quality=10)
+    editorial.publish(article.pk, user=staff_editor, source="dashboard")
+    editorial.set_scores(article.pk, user=staff_editor, source="dashboard", quality=30)
+
+    html = editor_admin.get(change_url(article)).content.decode()
+
+    assert '<td class="value-old">Awaiting review</td>' in html and '<td class="value-new">Published</td>' in html
+    assert '<div class="readonly">status, quality</div>' in html  # the editor fields, not ["status", "quality"]
+    assert "[&quot;status&quot;" not in html
+    assert f'href="{reverse("admin:articles_auditentry_changelist")}?article__id__exact={article.pk}"' in html

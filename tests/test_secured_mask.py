@@ -6,7 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from articles.models import AuditEntry
-from articles.templatetags.newsroom import opaque
+from articles.display import opaque
 from tests.builders import make_article
 from tests.conftest import make_user
 

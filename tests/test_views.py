@@ -652,3 +652,14 @@ def test_imported_after_filter_keeps_todays_imports(editor_client):
     make_article(title="Imported today")
     response = queue(editor_client, imported_after=timezone.now().date().isoformat())
     assert titles(response) == ["Imported today"]
+
+
+def test_review_page_history_shows_status_labels_not_codes(editor_client, editor):
+    article = make_article()
+    editorial.publish(article.pk, user=editor, source="dashboard")
+
+    html = editor_client.get(reverse("articles:review", args=[article.pk])).content.decode()
+
+    history = html[html.index('id="history-title"'):]
+    assert '<td class="value-old">Awaiting review</td>' in history
+    assert '<td class="value-new">Published</td>' in history

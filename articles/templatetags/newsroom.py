@@ -2,7 +2,6 @@
 renders (an absolute http(s) URL) or nothing, embeds come only from an allowlist of video hosts."""
 
 import html
-import json
 from html.parser import HTMLParser
 from urllib.parse import urlsplit, urlunsplit
 
@@ -13,6 +12,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 
 from articles import timestamps
+from articles.display import opaque, short_text
 from articles.middleware import EMBED_HOSTS
 from articles.urlnorm import link_url
 
@@ -51,33 +51,13 @@ def decoded(value) -> str:
     return html.unescape(value) if isinstance(value, str) else ""
 
 
-@register.filter
-def opaque(value, length: int = 16) -> str:
-    """A secret-looking value shown as its first characters only: the one way `secured` is shown to editors
-    and viewers (review page, admin, audit values)."""
-    if not value:
-        return ""
-    value = str(value)
-    return value if len(value) <= length else value[:length] + "…"
-
-
-OPAQUE_FIELDS = frozenset({"secured"})
-
-
-def masked(field: str, value):
-    """An audit value of `field` as it may be shown: `opaque` for a secret-looking field, else unchanged."""
-    return opaque(value) if field in OPAQUE_FIELDS and isinstance(value, str) else value
+register.filter("opaque", opaque)
 
 
 @register.filter
 def as_text(value, field: str = "") -> str:
-    """A JSON value (audit old/new values of `field`) as one readable line."""
-    value = masked(field, value)
-    if value is None:
-        return "—"
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False)
+    """An audit value of `field` as one readable line (`articles.display.short_text`)."""
+    return short_text(value, field)
 
 
 class _FirstIframe(HTMLParser):
