@@ -269,7 +269,7 @@ class ArticleAdmin(FastChangelistWidgets, LargeTableAdmin, CheckedParametersAdmi
         return False  # articles come from the importer
 
     def has_publish_permission(self, request) -> bool:
-        return request.user.has_perm("articles.publish_article")
+        return request.user.has_perm(editorial.PUBLISH_PERMISSION)
 
     def get_readonly_fields(self, request, obj=None):
         if self.has_publish_permission(request):

@@ -34,6 +34,7 @@ Status = Article.Status
 
 STATUS_ACTIONS = {Status.PUBLISHED: "publish", Status.AWAITING_REVIEW: "unpublish", Status.REJECTED: "reject"}
 STATUS_VERBS = {Status.PUBLISHED: "Published", Status.AWAITING_REVIEW: "Unpublished", Status.REJECTED: "Rejected"}
+VIEW_PERMISSION = "articles.view_article"
 CHANGE_PERMISSION = "articles.change_article"
 PUBLISH_PERMISSION = "articles.publish_article"
 

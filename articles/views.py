@@ -20,9 +20,7 @@ from .models import Article, AuditEntry
 
 SOURCE = AuditEntry.Source.DASHBOARD
 LAST_BATCH = "last_undo_batch"
-VIEW = "articles.view_article"
-CHANGE = "articles.change_article"
-PUBLISH = "articles.publish_article"
+VIEW, CHANGE, PUBLISH = editorial.VIEW_PERMISSION, editorial.CHANGE_PERMISSION, editorial.PUBLISH_PERMISSION
 
 
 def viewer_page(view):
