@@ -230,6 +230,16 @@ def audit_history(article: Article, *, limit: int = 100) -> list[AuditEntry]:
     return list(AuditEntry.objects.filter(article=article).select_related("user").order_by("-at", "-id")[:limit])
 
 
+def recent_changes(*, limit: int = 10) -> list[AuditEntry]:
+    """The latest editorial changes (not imports) to any article, newest first, read backwards along the time
+    index: the admin index page's "Recent actions"."""
+    return list(
+        AuditEntry.objects.exclude(source=AuditEntry.Source.IMPORT)
+        .select_related("user", "article").only("at", "source", "action", "field", "article__title", "user__username")
+        .order_by("-at", "-id")[:limit]
+    )
+
+
 @dataclass(frozen=True)
 class UpstreamChange:
     field: str

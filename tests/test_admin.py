@@ -546,3 +546,33 @@ def test_change_form_history_shows_labels_and_editor_fields_by_name(editor_admin
     assert '<div class="readonly">status, quality</div>' in html  # the editor fields, not ["status", "quality"]
     assert "[&quot;status&quot;" not in html
     assert f'href="{reverse("admin:articles_auditentry_changelist")}?article__id__exact={article.pk}"' in html
+
+
+# the index -----------------------------------------------------------------------------
+
+
+def test_the_index_lists_recent_editorial_changes_not_imports(editor_admin, staff_editor, django_assert_num_queries):
+    article = make_article(title="<b>Harbour</b> story")
+    editorial.publish(article.pk, user=staff_editor, source="dashboard")
+    editorial.log_upstream_changes(
+        {article.pk: (article.version, [editorial.UpstreamChange("title", "Old", "New")])}, at=article.imported_at
+    )
+    editor_admin.get(reverse("admin:index"))  # warm the session's user and permissions
+
+    with django_assert_num_queries(5):  # session, user, its two permission lists, the recent changes
+        html = editor_admin.get(reverse("admin:index")).content.decode()
+
+    assert "None available" not in html
+    assert f'href="{change_url(article)}"' in html and "&lt;b&gt;Harbour&lt;/b&gt; story" in html
+    assert "publish status, desk" in html
+    assert "reimport" not in html
+
+
+def test_the_index_shows_no_changes_to_staff_who_may_not_see_articles(client, db):
+    article = make_article(title="Secret plans")
+    editorial.publish(article.pk, user=None, source="command")
+    client.force_login(make_user("clerk", is_staff=True))
+
+    html = client.get(reverse("admin:index")).content.decode()
+
+    assert "Secret plans" not in html
