@@ -1,6 +1,6 @@
 """The editorial admin: the review queue for power users, plus import runs and the audit trail.
 
-Every editorial write here (change form, list_editable, actions, undo) goes
+Every editorial write here (change form, actions, undo) goes
 through `articles.editorial`, so it is permission-checked, version-checked and
 audited exactly like the dashboard's. Imported data (text, provider, topics,
 images, related) is read-only: the importer owns it. The lists are built for a
@@ -10,13 +10,12 @@ listing every choice, and an unfiltered list is never counted row by row.
 """
 
 import datetime as dt
-import re
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.widgets import AutocompleteSelect
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Prefetch
 from django.http import HttpResponseRedirect
 from django.template.loader import render_to_string
@@ -25,18 +24,18 @@ from django.urls import path, reverse
 from django.utils import formats
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 
 from . import editorial, selectors, timestamps
 from .admin_dates import DrillDownImportRuns, DrillDownQuerySet
 from .admin_lists import (
     AutocompleteFilter, CheckedParametersAdmin, DeclaredLookupsChangeList, IndexedValuesFilter, LargeTableAdmin,
-    ReadOnlyAdmin, ReadOnlyInline, is_id, titled,
+    ReadOnlyAdmin, ReadOnlyInline, titled,
 )
-from .admin_rendering import FastChangelistWidgets
 from .display import opaque, short_text
 from .editorial import EditConflict
+from .forms import ArticleAdminForm
 from .models import Article, ArticleImage, ArticleTopic, AuditEntry, ImportRun, Provider, RelatedArticle, Topic
-from .schema import EDITABLE_FIELDS
 from .throttling import ThrottledAdminAuthenticationForm
 from .urlnorm import link_url
 
@@ -47,6 +46,7 @@ admin.site.site_title = "Newsroom admin"
 SOURCE = AuditEntry.Source.ADMIN
 HISTORY_ROWS = 20
 IMPORT_ERRORS_SHOWN = 500
+STYLE = "articles/admin.css"
 
 
 # columns -------------------------------------------------------------------------------
@@ -94,72 +94,6 @@ class TopicFilter(AutocompleteFilter):
 
     def filter_by(self, queryset, value: int):
         return queryset.filter(Exists(ArticleTopic.objects.filter(article=OuterRef("pk"), topic_id=value)))
-
-
-# the editorial form ---------------------------------------------------------------------
-
-
-class VersionField(forms.IntegerField):
-    """The article version the editor loaded. It travels with the form but is never a change itself."""
-
-    widget = forms.HiddenInput
-
-    def has_changed(self, initial, data) -> bool:
-        return False
-
-
-class ExcerptField(forms.CharField):
-    """Textareas post CRLF line ends; an excerpt the editor did not touch must not count as an edit."""
-
-    def __init__(self, **kwargs):
-        kwargs["strip"] = False
-        super().__init__(**kwargs)
-
-    def to_python(self, value):
-        return super().to_python(value).replace("\r\n", "\n")
-
-    def has_changed(self, initial, data) -> bool:
-        return (initial or "").replace("\r\n", "\n") != self.to_python(data)
-
-
-class EditorialForm(forms.ModelForm):
-    """Excerpt, scores and status, plus the version the editor saw (checked before anything is saved).
-
-    Each field also posts the value the editor saw (show_hidden_initial), so a
-    change is what the editor typed, not any difference from the database: a
-    list_editable row someone else changed meanwhile, and this editor left
-    alone, is skipped instead of being written back with the old values.
-    """
-
-    seen_version = VersionField(min_value=1)
-    can_publish = True
-
-    class Meta:
-        model = Article
-        fields = list(EDITABLE_FIELDS)
-        field_classes = {"excerpt": ExcerptField}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.initial.setdefault("seen_version", self.instance.version)
-        for name in EDITABLE_FIELDS:
-            if name in self.fields:
-                self.fields[name].show_hidden_initial = True
-        if not self.can_publish and "status" in self.fields:
-            self.fields["status"].disabled = True
-
-    def clean(self):
-        cleaned = super().clean()
-        seen = cleaned.get("seen_version")
-        if seen is not None and self.instance.pk and self.has_changed():
-            try:
-                editorial.check_version(self.instance, expected_version=seen)
-            except EditConflict as conflict:
-                raise ValidationError(conflict.describe(), code="conflict") from conflict
-        return cleaned
-
-    def editorial_changes(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.changed_data if name in EDITABLE_FIELDS}
 
 
 # inlines --------------------------------------------------------------------------------
@@ -217,13 +151,12 @@ class ArticleChangeList(DeclaredLookupsChangeList):
 
 
 @admin.register(Article)
-class ArticleAdmin(FastChangelistWidgets, LargeTableAdmin, CheckedParametersAdmin):
+class ArticleAdmin(LargeTableAdmin, CheckedParametersAdmin):
     list_display = [
-        "thumbnail", "title", "provider", "published", "status", "quality", "heat",
-        "possible_duplicate", "changed_upstream",
+        "thumbnail", "headline", "provider", "published", "status", "quality", "heat", "possible_duplicate",
+        "changed_upstream",
     ]
-    list_display_links = ["title"]
-    list_editable = ["status", "quality", "heat"]
+    list_display_links = ["headline"]
     list_filter = [
         "status", ("type", IndexedValuesFilter), ("category", IndexedValuesFilter), ProviderFilter, TopicFilter,
         ("is_possible_duplicate", titled(admin.BooleanFieldListFilter, "possible duplicate")),
@@ -237,12 +170,12 @@ class ArticleAdmin(FastChangelistWidgets, LargeTableAdmin, CheckedParametersAdmi
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     actions = ["publish_selected", "unpublish_selected", "reject_selected"]
-    form = EditorialForm
+    form = ArticleAdminForm
     inlines = [ArticleImageInline, RelatedArticleInline]
     fieldsets = [
-        (None, {"fields": ["title", "excerpt", ("quality", "heat", "status"), "seen_version"]}),
+        (None, {"fields": ["title", "excerpt", ("quality", "heat", "status"), "version"]}),
         ("Review", {"fields": [
-            ("reviewed_by", "reviewed_at"), ("published_by", "published_at"), ("version", "edited_fields"),
+            ("reviewed_by", "reviewed_at"), ("published_by", "published_at"), ("current_version", "edited_fields"),
             ("changed_since_review", "is_possible_duplicate"), "duplicate_links",
         ]}),
         ("History", {"fields": ["audit_history"]}),
@@ -252,7 +185,7 @@ class ArticleAdmin(FastChangelistWidgets, LargeTableAdmin, CheckedParametersAdmi
         ]}),
     ]
     readonly_fields = [
-        "title", "reviewed_by", "reviewed_at", "published_by", "published_at", "version", "edited_fields",
+        "title", "reviewed_by", "reviewed_at", "published_by", "published_at", "current_version", "edited_fields",
         "changed_since_review", "is_possible_duplicate", "duplicate_links", "audit_history", "provider",
         "topic_list", "category", "type", "published", "links", "featured_content", "secured_value",
         "source_key", "source_file", "imported_at", "updated_at",
@@ -279,7 +212,7 @@ class ArticleAdmin(FastChangelistWidgets, LargeTableAdmin, CheckedParametersAdmi
     def get_fieldsets(self, request, obj=None):
         if self.has_change_permission(request, obj):
             return self.fieldsets
-        return [(name, {**options, "fields": [f for f in options["fields"] if f != "seen_version"]})
+        return [(name, {**options, "fields": [f for f in options["fields"] if f != "version"]})
                 for name, options in self.fieldsets]
 
     # the list -----------------------------------------------------------------------------
@@ -287,32 +220,39 @@ class ArticleAdmin(FastChangelistWidgets, LargeTableAdmin, CheckedParametersAdmi
     def get_changelist(self, request, **kwargs):
         return ArticleChangeList
 
-    def get_changelist_form(self, request, **kwargs):
-        if not self.has_publish_permission(request):
-            kwargs["form"] = type("ScoresOnlyForm", (EditorialForm,), {"can_publish": False})
-        else:
-            kwargs.setdefault("form", EditorialForm)
-        return super().get_changelist_form(request, **kwargs)
-
     @property
     def media(self):
         provider = Article._meta.get_field("provider")
-        return super().media + AutocompleteSelect(provider, self.admin_site).media
+        return super().media + AutocompleteSelect(provider, self.admin_site).media + forms.Media(css={"all": [STYLE]})
+
+    def action_checkbox(self, article):
+        """Django's row checkbox, the same HTML printed directly rather than through a widget template per row
+        (measured: docs/PERFORMANCE.md)."""
+        label = format_html(gettext("Select this object for an action - {}"), str(article))
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME, article.pk, label,
+        )
 
     @admin.display(description="")
     def thumbnail(self, article):
         images = getattr(article, "listed_images", None)
         return thumbnail_html(images[0].url) if images else ""
 
-    @admin.display(description="published date time", ordering="published_date_time")
+    @admin.display(description="Title", ordering="title")
+    def headline(self, article):
+        """The title on at most two lines (admin.css); the whole of it on hover."""
+        return format_html('<span title="{}">{}</span>', article.title, article.title)
+
+    @admin.display(description="Published", ordering="published_date_time")
     def published(self, article):
         return shown_timestamp(article.published_date_time, self.get_empty_value_display())
 
-    @admin.display(description="Duplicate?", boolean=True, ordering="is_possible_duplicate")
+    @admin.display(description="Dup.", boolean=True, ordering="is_possible_duplicate")
     def possible_duplicate(self, article):
         return article.is_possible_duplicate
 
-    @admin.display(description="Changed upstream", boolean=True, ordering="changed_since_review")
+    @admin.display(description="Changed", boolean=True, ordering="changed_since_review")
     def changed_upstream(self, article):
         return article.changed_since_review
 
@@ -355,6 +295,10 @@ class ArticleAdmin(FastChangelistWidgets, LargeTableAdmin, CheckedParametersAdmi
             "all_changes_url": self.history_url(article.pk),
         })
 
+    @admin.display(description="Version")
+    def current_version(self, article):
+        return article.version
+
     @admin.display(description="Editor fields")
     def edited_fields(self, article):
         """The fields editors changed, which a re-import leaves alone."""
@@ -363,12 +307,12 @@ class ArticleAdmin(FastChangelistWidgets, LargeTableAdmin, CheckedParametersAdmi
     # writes: all through the editorial service ------------------------------------------
 
     def save_model(self, request, obj, form, change):
-        changes = form.editorial_changes()
+        changes = form.edits()
         if not changes:
             return
         result = editorial.update_article(
             obj.pk, user=request.user, source=SOURCE, changes=changes,
-            expected_version=form.cleaned_data.get("seen_version"),
+            expected_version=form.cleaned_data["version"],
         )
         if result.count:
             self.report(request, result)
@@ -388,29 +332,6 @@ class ArticleAdmin(FastChangelistWidgets, LargeTableAdmin, CheckedParametersAdmi
         except EditConflict as conflict:  # someone saved between the form's check and ours
             self.message_user(request, conflict.describe(), messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
-
-    def changelist_view(self, request, extra_context=None):
-        try:
-            if not self.is_list_edit(request):
-                return super().changelist_view(request, extra_context)
-            with transaction.atomic():
-                self.lock_edited_rows(request)
-                return super().changelist_view(request, extra_context)
-        except EditConflict as conflict:
-            self.message_user(request, conflict.describe(), messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
-
-    @staticmethod
-    def is_list_edit(request) -> bool:
-        return request.method == "POST" and "_save" in request.POST
-
-    def lock_edited_rows(self, request) -> None:
-        """A list_editable save changes its rows one by one in one transaction, in the list's order: lock them
-        all first, in id order as every writer does (`editorial.lock_articles`), so it never deadlocks with an
-        import batch or a bulk action holding some of them."""
-        ids = [value for name, value in request.POST.items() if re.fullmatch(r"form-\d+-id", name) and is_id(value)]
-        if ids:
-            list(editorial.lock_articles(Article.objects.filter(pk__in=ids)).values_list("pk", flat=True))
 
     def history_view(self, request, object_id, extra_context=None):
         return HttpResponseRedirect(self.history_url(object_id))

@@ -20,7 +20,6 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from . import paging, timestamps
-from .admin_rendering import CHANGELIST_RENDERER
 from .selectors import distinct_values
 
 
@@ -250,9 +249,7 @@ class AutocompleteFilter(admin.SimpleListFilter):
 
     def widget(self):
         attrs = {"id": f"filter_{self.parameter_name}"}
-        return self.choice_field.widget.render(
-            self.parameter_name, self.value(), attrs=attrs, renderer=CHANGELIST_RENDERER
-        )
+        return self.choice_field.widget.render(self.parameter_name, self.value(), attrs=attrs)
 
     def queryset(self, request, queryset):
         value = self.value()

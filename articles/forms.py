@@ -3,6 +3,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
+from . import editorial
 from .models import Article
 from .schema import EDITABLE_FIELDS, INT32
 
@@ -17,6 +18,19 @@ MAX_ID = 2**63 - 1  # the primary key column's range
 
 def score_field(label: str) -> forms.IntegerField:
     return forms.IntegerField(label=label, min_value=INT32[0], max_value=INT32[1])
+
+
+class ExcerptField(forms.CharField):
+    """An excerpt as typed. Browsers submit textarea line breaks as CRLF: an untouched excerpt is no edit."""
+
+    def __init__(self, **kwargs):
+        super().__init__(strip=False, **kwargs)
+
+    def to_python(self, value) -> str:
+        return super().to_python(value).replace("\r\n", "\n")
+
+    def has_changed(self, initial, data) -> bool:
+        return (initial or "").replace("\r\n", "\n") != self.to_python(data)
 
 
 class VersionedForm(forms.Form):
@@ -36,9 +50,7 @@ class VersionedForm(forms.Form):
 
 
 class ReviewForm(VersionedForm):
-    excerpt = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 8, "data-shortcut": "e"}), required=False, strip=False
-    )
+    excerpt = ExcerptField(widget=forms.Textarea(attrs={"rows": 8, "data-shortcut": "e"}), required=False)
     quality = score_field("Quality")
     heat = score_field("Heat")
     status = forms.ChoiceField(choices=Article.Status.choices)
@@ -50,10 +62,6 @@ class ReviewForm(VersionedForm):
         initial = {name: getattr(article, name) for name in EDITABLE_FIELDS}
         return cls(initial={**initial, "version": article.version})
 
-    def clean_excerpt(self) -> str:
-        # Browsers submit textarea line breaks as CRLF; an untouched excerpt must not count as an edit.
-        return self.cleaned_data["excerpt"].replace("\r\n", "\n")
-
     def changes(self, article: Article) -> dict:
         """The fields whose submitted value differs from the article's current one."""
         return {
@@ -61,6 +69,44 @@ class ReviewForm(VersionedForm):
             for name in EDITABLE_FIELDS
             if self.cleaned_data[name] != getattr(article, name)
         }
+
+
+class ArticleAdminForm(ReviewForm, forms.ModelForm):
+    """ReviewForm on the admin's change page, which needs a ModelForm.
+
+    Each editable field also posts the value the editor saw
+    (show_hidden_initial), so a change is what the editor typed, not any
+    difference from the database: saving an untouched form someone else
+    changed meanwhile changes nothing and is no conflict. A field the admin
+    shows read-only (status, without the publish permission) leaves the form.
+    """
+
+    class Meta:
+        model = Article
+        fields = [*EDITABLE_FIELDS, "version"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        editable = set(self._meta.fields or ()) - set(self._meta.exclude or ())
+        for name in EDITABLE_FIELDS:
+            if name in editable and name in self.fields:
+                self.fields[name].show_hidden_initial = True
+            else:
+                self.fields.pop(name, None)
+
+    def clean(self):
+        cleaned = super().clean()
+        seen = cleaned.get("version")
+        if seen is not None and self.instance.pk and self.edits():
+            try:
+                editorial.check_version(self.instance, expected_version=seen)
+            except editorial.EditConflict as conflict:
+                raise ValidationError(conflict.describe(), code="conflict") from conflict
+        return cleaned
+
+    def edits(self) -> dict:
+        """What the editor changed: the fields whose posted value differs from the one the editor saw."""
+        return {name: self.cleaned_data[name] for name in self.changed_data if name in EDITABLE_FIELDS}
 
 
 class ScoresForm(VersionedForm):

@@ -4,6 +4,8 @@ import datetime as dt
 import re
 
 import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -65,24 +67,10 @@ def topic(db):
     return Topic.objects.create(name="Sport", slug="sport")
 
 
-def editable_row_data(articles, **overrides) -> dict:
-    """The POST a list_editable save sends: one form per row, each with the version it was loaded at."""
-    data = {
-        "form-TOTAL_FORMS": str(len(articles)), "form-INITIAL_FORMS": str(len(articles)),
-        "form-MIN_NUM_FORMS": "0", "form-MAX_NUM_FORMS": "1000", "_save": "Save",
-    }
-    for i, article in enumerate(articles):
-        data.update({f"form-{i}-id": str(article.pk), f"form-{i}-seen_version": str(article.version)})
-        for name in ("status", "quality", "heat"):
-            data[f"form-{i}-{name}"] = data[f"initial-form-{i}-{name}"] = str(getattr(article, name))
-    data.update(overrides)
-    return data
-
-
 def change_form_data(article, **overrides) -> dict:
     """The POST the change form sends: the fields, what the editor saw of them, and the version."""
     data = {
-        "seen_version": str(article.version),
+        "version": str(article.version),
         "images-TOTAL_FORMS": "0", "images-INITIAL_FORMS": "0",
         "related-TOTAL_FORMS": "0", "related-INITIAL_FORMS": "0",
     }
@@ -95,8 +83,8 @@ def change_form_data(article, **overrides) -> dict:
 # the changelist ------------------------------------------------------------------------
 
 
-def test_changelist_shows_thumbnail_title_provider_and_editable_scores(editor_admin, provider, topic):
-    article = make_listed_article(provider, topic, title="Cup final tonight", quality=42)
+def test_changelist_shows_thumbnail_title_provider_and_scores(editor_admin, provider, topic):
+    article = make_listed_article(provider, topic, title="Cup final tonight", quality=42, heat=7)
 
     response = editor_admin.get(CHANGELIST)
 
@@ -104,11 +92,25 @@ def test_changelist_shows_thumbnail_title_provider_and_editable_scores(editor_ad
     assert response.status_code == 200
     assert f'<img src="https://img.example/{article.pk}.jpg"' in html  # the first image by position
     assert "second.jpg" not in html
-    assert "Cup final tonight" in html and "Example News" in html
-    assert 'name="form-0-quality" value="42"' in html
-    assert 'name="initial-form-0-quality" value="42"' in html
-    assert f'name="form-0-seen_version" value="{article.version}"' in html
+    assert f'<a href="{change_url(article)}"><span title="Cup final tonight">Cup final tonight</span></a>' in html
+    assert "Example News" in html
+    assert '<td class="field-quality">42</td><td class="field-heat">7</td>' in html
     assert "Publish selected articles" in html
+
+
+def test_changelist_edits_nothing_in_place(editor_admin):
+    """Scores are edited inline on the queue; the admin list only selects rows for its actions."""
+    article = make_article(quality=10)
+    data = {
+        "form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1", "_save": "Save",
+        "form-0-id": str(article.pk), "form-0-quality": "99",
+    }
+
+    html = editor_admin.get(CHANGELIST).content.decode()
+    editor_admin.post(CHANGELIST, data)
+
+    assert 'name="form-0-quality"' not in html and 'name="_save"' not in html
+    assert Article.objects.get(pk=article.pk).quality == 10
 
 
 def test_changelist_escapes_imported_text_and_drops_unsafe_image_urls(editor_admin, provider, topic):
@@ -134,6 +136,13 @@ def test_changelist_query_count_does_not_grow_with_the_page(editor_admin, provid
     with django_assert_num_queries(len(five)):
         response = editor_admin.get(CHANGELIST)
     assert response.content.decode().count('class="action-select"') == 50
+
+
+def test_the_row_checkbox_is_what_django_prints():
+    article = make_article(title='<b>"Tom & Jerry"</b>')
+    article_admin = admin.site._registry[Article]
+
+    assert article_admin.action_checkbox(article) == admin.ModelAdmin.action_checkbox(article_admin, article)
 
 
 def test_changelist_filters_by_provider_and_topic(editor_admin, provider, topic):
@@ -257,75 +266,6 @@ def test_type_and_category_choices_are_the_distinct_values_read_from_the_index(e
     assert distinct_values(Article, "category", 1) == [""]  # the limit caps the walk
     html = editor_admin.get(CHANGELIST).content.decode()
     assert '<a href="?type=video">video</a>' in html and '<a href="?category=news">news</a>' in html
-
-
-# list_editable -------------------------------------------------------------------------
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are PostgreSQL's (SQLite locks the file)")
-def test_list_editable_locks_every_row_in_id_order_before_changing_any(editor_admin):
-    """As every writer does, so a save of rows in list order never deadlocks with an import batch."""
-    articles = [make_article(quality=10) for _ in range(3)]
-    shown = list(reversed(articles))  # the list's order: newest first
-    data = editable_row_data(shown, **{f"form-{i}-quality": str(20 + i) for i in range(3)})
-
-    with CaptureQueriesContext(connection) as queries:
-        editor_admin.post(CHANGELIST, data)
-
-    statements = [q["sql"] for q in queries.captured_queries]
-    first_lock = next(i for i, sql in enumerate(statements) if "FOR UPDATE" in sql)
-    first_write = next(i for i, sql in enumerate(statements) if sql.startswith(("UPDATE", "INSERT")))
-    assert first_lock < first_write
-    assert all(str(a.pk) in statements[first_lock] for a in articles) and "ORDER BY" in statements[first_lock]
-    assert [a.quality for a in Article.objects.order_by("pk")] == [22, 21, 20]
-
-
-def test_list_editable_saves_through_the_service(editor_admin, staff_editor):
-    first, second = make_article(quality=10), make_article(quality=20)
-
-    response = editor_admin.post(
-        CHANGELIST, editable_row_data([first, second], **{"form-1-quality": "99", "form-1-status": "published"})
-    )
-
-    assert response.status_code == 302
-    second.refresh_from_db()
-    assert (second.quality, second.status, second.version) == (99, "published", 3)  # two fields: two versions
-    assert second.editor_fields == ["status", "quality"] or second.editor_fields == ["quality", "status"]
-    logged = AuditEntry.objects.filter(article=second).order_by("field")
-    assert [(e.field, e.old_value, e.new_value, e.source, e.user) for e in logged] == [
-        ("quality", 20, 99, "admin", staff_editor),
-        ("status", "awaiting", "published", "admin", staff_editor),
-    ]
-    assert not AuditEntry.objects.filter(article=first).exists()
-    assert Article.objects.get(pk=first.pk).version == 1
-
-
-def test_list_editable_with_a_stale_row_saves_nothing_and_says_why(editor_admin, second_editor):
-    first, second = make_article(quality=10), make_article(quality=20)
-    loaded = [Article.objects.get(pk=first.pk), Article.objects.get(pk=second.pk)]
-    editorial.set_scores(second.pk, user=second_editor, source="dashboard", quality=25)
-
-    response = editor_admin.post(
-        CHANGELIST, editable_row_data(loaded, **{"form-0-quality": "11", "form-1-quality": "21"})
-    )
-
-    assert response.status_code == 200
-    assert "editor2 changed quality from 20 to 25" in response.content.decode()
-    assert Article.objects.get(pk=first.pk).quality == 10  # all or nothing
-    assert Article.objects.get(pk=second.pk).quality == 25
-
-
-def test_list_editable_skips_a_row_someone_else_changed_that_the_editor_left_alone(editor_admin, second_editor):
-    first, second = make_article(quality=10), make_article(heat=5)
-    loaded = [Article.objects.get(pk=first.pk), Article.objects.get(pk=second.pk)]
-    editorial.set_scores(second.pk, user=second_editor, source="dashboard", heat=7)
-
-    response = editor_admin.post(CHANGELIST, editable_row_data(loaded, **{"form-0-quality": "11"}))
-
-    assert response.status_code == 302
-    assert Article.objects.get(pk=first.pk).quality == 11
-    assert Article.objects.get(pk=second.pk).heat == 7  # not written back to the 5 this page showed
-    assert not AuditEntry.objects.filter(article=second, user__username="desk").exists()
 
 
 # actions -------------------------------------------------------------------------------
@@ -454,6 +394,22 @@ def test_imported_data_is_read_only_for_editors(editor_admin, provider, topic):
     assert 'name="title"' not in html and 'name="images-0-url"' not in html
 
 
+def test_an_editor_who_may_not_publish_saves_scores_with_the_status_read_only(client, db):
+    scorer = make_user("scorer", "Editors", is_staff=True)
+    scorer.groups.get().permissions.remove(Permission.objects.get(codename="publish_article"))
+    article = make_article(quality=10)
+    client.force_login(scorer)
+
+    page = client.get(change_url(article)).content.decode()
+    data = change_form_data(article, quality="30", status="published")
+    response = client.post(change_url(article), data)
+
+    assert 'name="status"' not in page and 'name="quality"' in page
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert (article.quality, article.status) == (30, "awaiting")
+
+
 # viewers -------------------------------------------------------------------------------
 
 
@@ -478,7 +434,6 @@ def test_a_staff_viewer_cannot_change_an_article(viewer_admin):
 def test_a_staff_viewer_cannot_run_actions_or_undo(viewer_admin):
     article = make_article()
     viewer_admin.post(CHANGELIST, {"action": "publish_selected", "_selected_action": [article.pk]})
-    viewer_admin.post(CHANGELIST, editable_row_data([article], **{"form-0-quality": "1"}))
     done = editorial.publish(article.pk, user=None, source="command")
     response = viewer_admin.post(reverse("admin:articles_article_undo", args=[done.batch]))
 
