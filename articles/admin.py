@@ -16,7 +16,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef
 from django.http import HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -42,6 +42,7 @@ from .urlnorm import link_url
 admin.site.login_form = ThrottledAdminAuthenticationForm
 admin.site.site_header = "Newsroom administration"
 admin.site.site_title = "Newsroom admin"
+admin.site.enable_nav_sidebar = False  # its column would leave the article list too narrow for its columns
 
 SOURCE = AuditEntry.Source.ADMIN
 HISTORY_ROWS = 20
@@ -137,24 +138,18 @@ class RelatedArticleInline(ReadOnlyInline):
 
 
 class ArticleChangeList(DeclaredLookupsChangeList):
-    """Rows leave the long texts behind, and get their images in one query for the whole page.
-
-    The images are fetched after the page is cut: a subquery in the SELECT
-    would run for every row an OFFSET skips on a deep page.
-    """
+    """Rows leave the long texts behind."""
 
     LONG_TEXTS = ("excerpt", "body", "extra_yaml", "featured_content", "secured", "source_keys", "source_file")
 
     def get_queryset(self, request, exclude_parameters=None):
-        images = Prefetch("images", ArticleImage.objects.only("article_id", "position", "url"), to_attr="listed_images")
-        return super().get_queryset(request, exclude_parameters).defer(*self.LONG_TEXTS).prefetch_related(images)
+        return super().get_queryset(request, exclude_parameters).defer(*self.LONG_TEXTS)
 
 
 @admin.register(Article)
 class ArticleAdmin(LargeTableAdmin, CheckedParametersAdmin):
     list_display = [
-        "thumbnail", "headline", "provider", "published", "status", "quality", "heat", "possible_duplicate",
-        "changed_upstream",
+        "headline", "provider", "published", "status", "quality", "heat", "possible_duplicate", "changed_upstream",
     ]
     list_display_links = ["headline"]
     list_filter = [
@@ -233,11 +228,6 @@ class ArticleAdmin(LargeTableAdmin, CheckedParametersAdmin):
             '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
             helpers.ACTION_CHECKBOX_NAME, article.pk, label,
         )
-
-    @admin.display(description="")
-    def thumbnail(self, article):
-        images = getattr(article, "listed_images", None)
-        return thumbnail_html(images[0].url) if images else ""
 
     @admin.display(description="Title", ordering="title")
     def headline(self, article):
