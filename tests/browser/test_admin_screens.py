@@ -80,3 +80,22 @@ def test_changelist_screenshots(changelist, artifacts, width, height):
     changelist.set_viewport_size({"width": width, "height": height})
     expect(changelist.locator("#result_list")).to_be_visible()
     changelist.screenshot(path=str(artifacts / f"admin-changelist-{width}x{height}.png"))
+
+
+def test_the_change_page_history_keeps_words_whole(changelist, artifacts):
+    from articles import editorial
+    from articles.models import Article
+
+    article = Article.objects.order_by("pk").first()
+    editorial.set_scores(article.pk, user=None, source="command", quality=150, heat=5)
+    editorial.publish(article.pk, user=None, source="command")
+    changelist.set_viewport_size({"width": 1280, "height": 900})
+
+    changelist.goto(f"/admin/articles/article/{article.pk}/change/")
+
+    history = changelist.locator("table.history")
+    expect(history.get_by_role("cell", name="Awaiting review")).to_be_visible()
+    for cell in history.locator("td.history-word").all():
+        assert cell.evaluate("td => td.scrollWidth <= td.clientWidth && td.innerText.split('\\n').length === 1")
+    history.scroll_into_view_if_needed()
+    changelist.screenshot(path=str(artifacts / "admin-change-history-1280x900.png"))
