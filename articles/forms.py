@@ -106,7 +106,11 @@ class ArticleAdminForm(ReviewForm, forms.ModelForm):
 
     def edits(self) -> dict:
         """What the editor changed: the fields whose posted value differs from the one the editor saw."""
-        return {name: self.cleaned_data[name] for name in self.changed_data if name in EDITABLE_FIELDS}
+        return {
+            name: self.cleaned_data[name]
+            for name in self.changed_data
+            if name in EDITABLE_FIELDS and name in self.cleaned_data  # an invalid value is an error, not an edit
+        }
 
 
 class ScoresForm(VersionedForm):

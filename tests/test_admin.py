@@ -358,6 +358,16 @@ def test_change_form_with_a_stale_version_shows_the_conflict_and_changes_nothing
     assert AuditEntry.objects.filter(article=article).count() == 1
 
 
+def test_change_form_with_a_score_that_is_no_number_says_so_and_saves_nothing(editor_admin):
+    article = make_article(quality=50, heat=5)
+
+    response = editor_admin.post(change_url(article), change_form_data(article, quality="lots", heat="6"))
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["quality"]
+    assert Article.objects.get(pk=article.pk).heat == 5
+
+
 def test_change_form_shows_the_audit_history_escaped(editor_admin):
     article = make_article(excerpt="old")
     editorial.edit_excerpt(article.pk, user=None, source="command", excerpt="<img src=x onerror=alert(1)>")
