@@ -167,21 +167,6 @@ def test_review_page_without_a_source_site_shows_no_site_relative_image(editor_c
 # the admin -------------------------------------------------------------------------------------
 
 
-def test_admin_list_thumbnails_are_resolved(staff_editor_client, article, protocol_relative_first, unsafe_first,
-                                            source_site):
-    sources = page(staff_editor_client, reverse("admin:articles_article_changelist")).sources
-
-    assert sorted(sources) == sorted([SITE_RELATIVE_RESOLVED, PROTOCOL_RELATIVE_RESOLVED])
-
-
-def test_admin_list_shows_no_site_relative_thumbnail_without_a_source_site(
-    staff_editor_client, article, protocol_relative_first, no_source_site
-):
-    sources = page(staff_editor_client, reverse("admin:articles_article_changelist")).sources
-
-    assert sources == [PROTOCOL_RELATIVE_RESOLVED]
-
-
 def test_admin_change_form_shows_resolved_images_and_related_links(staff_editor_client, article, source_site):
     attributes = page(staff_editor_client, reverse("admin:articles_article_change", args=[article.pk]))
 
