@@ -76,6 +76,11 @@ def apply_change(request, change) -> None:
         raise Http404("No such article.") from None
 
 
+def say_logged_out(sender, request, user, **kwargs) -> None:
+    """Both log-outs (ours and the admin's) land on the login page: it says the log-out worked."""
+    messages.info(request, "You are logged out.", fail_silently=True)
+
+
 def get_article_or_404(pk: int) -> Article:
     try:
         return selectors.article_for_review(pk)

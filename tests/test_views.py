@@ -652,3 +652,28 @@ def test_imported_after_filter_keeps_todays_imports(editor_client):
     make_article(title="Imported today")
     response = queue(editor_client, imported_after=timezone.now().date().isoformat())
     assert titles(response) == ["Imported today"]
+
+
+# --- the site around the pages -----------------------------------------------------------------
+
+
+def test_logging_out_says_so_on_the_login_page(editor_client):
+    response = editor_client.post(reverse("logout"), follow=True)
+
+    assert response.redirect_chain == [(reverse("login"), 302)]
+    assert "You are logged out." in response.content.decode()
+    assert not response.wsgi_request.user.is_authenticated
+
+
+def test_logging_out_of_the_admin_says_so_too(staff_editor_client):
+    response = staff_editor_client.post(reverse("admin:logout"), follow=True)
+
+    assert "You are logged out." in response.content.decode()
+
+
+def test_favicon_ico_is_our_icon_for_anyone(client):
+    response = client.get("/favicon.ico", follow=True)
+
+    assert response.status_code == 200 and response["Content-Type"] == "image/svg+xml"
+    assert response.redirect_chain[-1][0].endswith("/static/articles/favicon.svg")
+    assert b"<svg" in b"".join(response.streaming_content)
