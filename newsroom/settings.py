@@ -198,8 +198,8 @@ IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(1024 * 1024)))
 
 # One line per event: everything goes to one console handler at the root. Django's own "django" logger would
 # print each of its lines a second time with DEBUG (its console handler), so it only passes records up; runserver's
-# request lines ("django.server") keep Django's handler and do not propagate. A refused request (4xx) is logged
-# without its traceback; server errors keep theirs.
+# request lines ("django.server") go to the same handler, once. A refused request (4xx) is logged without its
+# traceback; server errors keep theirs.
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "WARNING")
 LOGGING = {
     "version": 1,
@@ -212,5 +212,8 @@ LOGGING = {
         },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django": {"handlers": [], "level": LOG_LEVEL, "propagate": True}},
+    "loggers": {
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},  # runserver's request lines
+    },
 }
