@@ -53,6 +53,16 @@ def test_dashboard_counts_what_to_act_on_and_links_each_count_to_the_queue(edito
         assert f'href="/articles/?{query}"' in html
 
 
+def test_the_imports_chart_labels_its_last_bar_today(editor_client):
+    make_article()
+
+    html = editor_client.get(reverse("articles:dashboard")).content.decode()
+
+    labels = re.findall(r'<text class="chart-label"[^>]*>([^<]+)</text>', html)
+    assert labels[-1] == selectors.start_of_today().strftime("%d %b")
+    assert sum(1 for label in labels if re.fullmatch(r"\d\d [A-Z][a-z]{2}", label)) == 5  # one a week over 30 days
+
+
 def test_dashboard_lists_the_latest_import_runs_with_their_errors(editor_client):
     ImportRun.objects.create(
         status=ImportRun.Status.FINISHED, files=3, created=2, rejected=1,

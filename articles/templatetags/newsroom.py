@@ -192,7 +192,7 @@ def bar_chart(
             "y": CHART_HEIGHT - height,
             "height": max(height, 1 if bar.value else 0),
             "label_x": x + bar_width / 2,
-            "show_label": index % label_every == 0,
+            "show_label": (len(bars) - 1 - index) % label_every == 0,  # counted back from the last bar: it is labelled
             "href": f"{link}?{bar.query}" if link and bar.query else "",
         })
     return {
