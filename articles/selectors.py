@@ -19,6 +19,7 @@ from django.db import connections
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from . import paging
 from .filters import ReviewQueueFilter
@@ -327,7 +328,9 @@ def imports_per_day(*, days: int = 30, now: dt.datetime | None = None) -> list[B
     bars = []
     for offset in range(days):
         day, count = starts[offset].date(), counts[f"day{offset}"]
-        bars.append(Bar(label=day.strftime("%d %b"), value=count, title=f"{count} imported on {day:%a %d %b %Y}"))
+        bars.append(Bar(
+            label=date_format(day, "MONTH_DAY_FORMAT"), value=count, title=f"{count} imported on {date_format(day)}"
+        ))
     return bars
 
 

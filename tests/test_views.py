@@ -687,3 +687,16 @@ def test_favicon_ico_is_our_icon_for_anyone(client):
     assert response.status_code == 200 and response["Content-Type"] == "image/svg+xml"
     assert response.redirect_chain[-1][0].endswith("/static/articles/favicon.svg")
     assert b"<svg" in b"".join(response.streaming_content)
+
+
+def test_dates_read_the_same_on_every_page_and_in_the_admin(editor_client, staff_editor_client):
+    moment = dt.datetime(2024, 5, 1, 10, 5, tzinfo=dt.timezone.utc)
+    article = make_article(published_date_time=moment)
+    ImportRun.objects.create(status=ImportRun.Status.FINISHED)
+    ImportRun.objects.update(started_at=moment)
+
+    assert ">01 May 2024</time>" in queue(editor_client).content.decode()
+    assert ">01 May 2024 10:05</time>" in editor_client.get(reverse("articles:review", args=[article.pk])).content.decode()
+    assert ">01 May 2024 10:05</time>" in editor_client.get(reverse("articles:dashboard")).content.decode()
+    admin_page = staff_editor_client.get(reverse("admin:articles_article_changelist")).content.decode()
+    assert "01 May 2024 10:05" in admin_page

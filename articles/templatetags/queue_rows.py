@@ -18,7 +18,7 @@ from urllib.parse import quote
 from django import template
 from django.middleware.csrf import get_token
 from django.urls import reverse
-from django.utils.dateformat import format as format_date
+from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
 
 from articles import timestamps
@@ -139,7 +139,7 @@ def published_date(value) -> str:
     if value is None:
         return '<span class="subtle">—</span>'
     local = timestamps.shown(value)
-    return f'<time datetime="{escape(local.isoformat())}">{escape(format_date(local, "d M Y"))}</time>'
+    return f'<time datetime="{escape(local.isoformat())}">{escape(date_format(local))}</time>'
 
 
 def score_input(kind: str, value, pk: int, title: str) -> str:
