@@ -24,6 +24,7 @@ from django.utils.formats import date_format
 from . import paging
 from .filters import ReviewQueueFilter
 from .models import Article, ArticleImage, ArticleTopic, AuditEntry, ImportRun
+from .schema import NOT_SCORED
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -369,7 +370,7 @@ def bucket_key(low, high) -> str:
 
 def bucket_label(score: str, low, high) -> str:
     if low is None:
-        return "not scored" if score == "heat" else f"< {high + 1}"
+        return NOT_SCORED if score == "heat" else f"< {high + 1}"
     if high is None:
         return f"{low}+"
     return f"{low}–{high}"

@@ -20,6 +20,8 @@ from .models import Article, AuditEntry
 
 SOURCE = AuditEntry.Source.DASHBOARD
 LAST_BATCH = "last_undo_batch"
+TYPED_SCORES = "typed_scores"  # a queue row's refused scores, shown once in its inputs as the editor typed them
+TYPED_MAX = 40
 VIEW = "articles.view_article"
 CHANGE = "articles.change_article"
 PUBLISH = "articles.publish_article"
@@ -127,6 +129,7 @@ def queue(request):
         "can_publish": request.user.has_perms((CHANGE, PUBLISH)),
         "here": request.get_full_path(),
         "suggestions": selectors.filter_suggestions(),
+        "typed_scores": request.session.pop(TYPED_SCORES, None),
     }
     return render(request, "articles/queue.html", context, status=200 if valid else 400)
 
@@ -233,9 +236,11 @@ def scores(request, pk):
             heat=form.cleaned_data["heat"], expected_version=form.cleaned_data["version"],
         ))
     else:
-        messages.error(request, "Scores must be whole numbers: " + "; ".join(
-            f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()
-        ))
+        messages.error(request, "Scores not saved. " + " ".join(error for errors in form.errors.values() for error in errors))
+        request.session[TYPED_SCORES] = {
+            "id": pk, **{name: request.POST.get(name, "")[:TYPED_MAX] for name in ("quality", "heat")},
+            "invalid": [name for name in ("quality", "heat") if name in form.errors],
+        }
     return redirect(safe_next(request, reverse("articles:queue")))
 
 

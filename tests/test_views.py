@@ -261,15 +261,43 @@ def test_inline_scores_save_quality_and_heat_of_one_row(editor_client):
     assert set(AuditEntry.objects.filter(article=article).values_list("field", flat=True)) == {"quality", "heat"}
 
 
-def test_inline_scores_refuse_a_number_that_is_not_whole(editor_client):
+def test_inline_scores_refuse_a_number_that_is_not_whole_in_plain_words_keeping_what_was_typed(editor_client):
     article = make_article(quality=50)
+    other = make_article(quality=40)
 
     response = editor_client.post(
-        reverse("articles:scores", args=[article.pk]), {"quality": "1.5", "heat": "3", "version": 1}, follow=True
+        reverse("articles:scores", args=[article.pk]),
+        {"quality": "1.5", "heat": "3", "version": 1, "next": "/articles/"}, follow=True,
     )
 
-    assert "Scores must be whole numbers" in response.content.decode()
+    html = response.content.decode()
+    assert "Scores not saved. Quality must be a whole number between -2,147,483,648 and 2,147,483,647." in html
+    assert f'id="quality-{article.pk}" name="quality" value="1.5" form="scores-{article.pk}" required aria-invalid="true">' in html
+    assert f'id="heat-{article.pk}" name="heat" value="3" form="scores-{article.pk}"' in html
+    assert f'id="quality-{other.pk}" name="quality" value="40"' in html
     assert Article.objects.get(pk=article.pk).quality == 50
+    assert f'value="1.5"' not in queue(editor_client).content.decode()  # shown once, then the stored value again
+
+
+def test_inline_heat_left_empty_is_not_scored(editor_client):
+    article = make_article(quality=50, heat=30)
+
+    editor_client.post(reverse("articles:scores", args=[article.pk]), {"quality": "50", "heat": "", "version": 1})
+
+    assert Article.objects.get(pk=article.pk).heat == -1
+    row = queue(editor_client).content.decode()
+    assert f'id="heat-{article.pk}" name="heat" value="" form="scores-{article.pk}" placeholder="not scored">' in row
+
+
+def test_inline_heat_below_minus_one_is_refused_in_plain_words(editor_client):
+    article = make_article(heat=30)
+
+    response = editor_client.post(
+        reverse("articles:scores", args=[article.pk]), {"quality": "50", "heat": "-5", "version": 1}, follow=True
+    )
+
+    assert "Heat must be a whole number between 0 and 2,147,483,647, or empty for not scored." in response.content.decode()
+    assert Article.objects.get(pk=article.pk).heat == 30
 
 
 def test_next_must_be_a_local_path(editor_client):
@@ -424,8 +452,36 @@ def test_edit_form_with_an_invalid_score_keeps_the_input_and_saves_nothing(edito
     )
 
     assert response.status_code == 400
-    assert "Kept text" in response.content.decode()
+    html = response.content.decode()
+    assert "Kept text" in html and f'value="{2**31}"' in html
+    assert "Quality must be a whole number between -2,147,483,648 and 2,147,483,647." in html
     assert Article.objects.get(pk=article.pk).version == 1
+
+
+def test_edit_form_shows_an_unscored_heat_empty_and_saving_it_empty_changes_nothing(editor_client):
+    article = make_article(heat=-3, excerpt="Old")
+    url = reverse("articles:edit", args=[article.pk])
+
+    page = editor_client.get(reverse("articles:review", args=[article.pk])).content.decode()
+    editor_client.post(url, {"excerpt": "New", "quality": "50", "heat": "", "status": "awaiting", "version": 1})
+
+    assert '<input type="number" name="heat" placeholder="not scored"' in page and 'value="-3"' not in page
+    article.refresh_from_db()
+    assert (article.excerpt, article.heat) == ("New", -3)
+    assert list(AuditEntry.objects.filter(article=article).values_list("field", flat=True)) == ["excerpt"]
+
+
+def test_edit_form_heat_emptied_is_not_scored_and_the_history_says_so(editor_client):
+    article = make_article(heat=40)
+
+    editor_client.post(
+        reverse("articles:edit", args=[article.pk]),
+        {"excerpt": article.excerpt, "quality": "50", "heat": "", "status": "awaiting", "version": 1},
+    )
+
+    assert Article.objects.get(pk=article.pk).heat == -1
+    page = editor_client.get(reverse("articles:review", args=[article.pk])).content.decode()
+    assert '<td class="value-old">40</td>' in page and '<td class="value-new">not scored</td>' in page
 
 
 def test_two_editors_save_the_same_article_the_second_gets_the_conflict_and_the_first_change_survives(

@@ -14,6 +14,7 @@ from django.utils.text import capfirst
 
 from articles import timestamps
 from articles.middleware import EMBED_HOSTS
+from articles.schema import NOT_SCORED, is_unscored
 from articles.urlnorm import link_url
 
 register = template.Library()
@@ -75,6 +76,8 @@ def as_text(value, field: str = "") -> str:
     value = masked(field, value)
     if value is None:
         return "—"
+    if is_unscored(field, value):
+        return NOT_SCORED
     if isinstance(value, str):
         return value
     return json.dumps(value, ensure_ascii=False)
@@ -139,11 +142,17 @@ def undo_batch(message) -> str:
     return ""
 
 
+@register.filter
+def score(value, kind: str) -> str:
+    """A quality or heat as text: an unscored heat reads "not scored"."""
+    return NOT_SCORED if value is None or is_unscored(kind, value) else str(value)
+
+
 @register.simple_tag
 def score_badge(kind: str, value) -> SafeString:
-    """A quality or heat value with a level (low/mid/high) for its colour; heat -1 reads "not scored"."""
-    if value is None or (kind == "heat" and value < 0):
-        level, shown = "none", "–"
+    """A quality or heat value with a level (low/mid/high) for its colour; an unscored heat reads "not scored"."""
+    if value is None or is_unscored(kind, value):
+        level, shown = "none", NOT_SCORED
     else:
         level = "high" if value >= 100 else "mid" if value >= 50 else "low"
         shown = conditional_escape(value)
