@@ -129,10 +129,11 @@ class ReviewQueueFilter(django_filters.FilterSet):
     category = django_filters.CharFilter(field_name="category", widget=text_input(list="categories"))
     type = django_filters.CharFilter(field_name="type", widget=text_input(list="types"))
     provider = django_filters.CharFilter(
-        field_name="provider__key", label="Provider domain", widget=text_input(placeholder="e.g. news.example")
+        field_name="provider__key", label="Provider domain",
+        widget=text_input(list="providers", placeholder="e.g. news.example"),
     )
     topic = django_filters.CharFilter(
-        method="filter_topic", label="Topic (slug)", widget=text_input(placeholder="e.g. machine-learning")
+        method="filter_topic", label="Topic (slug)", widget=text_input(list="topics", placeholder="e.g. machine-learning")
     )
     quality_min = ScoreFilter(field_name="quality", lookup_expr="gte", label="Quality from")
     quality_max = ScoreFilter(field_name="quality", lookup_expr="lte", label="Quality to")

@@ -584,13 +584,37 @@ def test_queue_query_count_does_not_grow_with_the_page_size(editor_client, djang
     for _ in range(50):
         make_article(images=2, topics=["Space", "Chess"], is_possible_duplicate=True)
     url = reverse("articles:queue")
+    editor_client.get(url)  # the filter suggestions, cached for a minute (their cost: the test below)
     small = count_queries(editor_client, url + "?size=5")
 
     with django_assert_num_queries(small):
         response = editor_client.get(url + "?size=50")
 
     assert len(response.context["page"].items) == 50
-    assert small <= 9  # session, user, permissions, suggestions, page ids, rows, topics
+    assert small == 7  # session, user, two for permissions, page ids, rows, topics
+
+
+def test_filter_suggestions_cost_four_bounded_queries_then_none_for_a_minute(editor_client, django_assert_num_queries):
+    for n in range(30):
+        make_article(category=f"category {n % 7}", type=f"type {n % 3}", provider=make_provider(f"p{n % 5}.example"),
+                     topics=[f"Topic {n % 4}"])
+
+    with django_assert_num_queries(4):  # categories, types (index walks), providers, topics (LIMITed)
+        suggestions = selectors.filter_suggestions()
+    with django_assert_num_queries(0):
+        assert selectors.filter_suggestions() == suggestions
+
+    assert len(suggestions["categories"]) == 7 and len(suggestions["types"]) == 3
+    assert len(suggestions["providers"]) == 5 and len(suggestions["topics"]) == 4
+
+
+def test_the_filter_form_offers_known_providers_and_topics(editor_client):
+    make_article(provider=make_provider("harbour.example", name="Harbour Gazette"), topics=["Machine learning"])
+
+    html = queue(editor_client).content.decode()
+
+    assert 'list="providers"' in html and '<option value="harbour.example">Harbour Gazette</option>' in html
+    assert 'list="topics"' in html and '<option value="machine-learning">Machine learning</option>' in html
 
 
 def test_review_page_query_count_does_not_grow_with_images_and_related(editor_client, django_assert_num_queries):
@@ -611,6 +635,7 @@ def test_queue_query_count_with_django_assert_num_queries(editor_client, django_
     for _ in range(40):
         make_article(topics=["Space"])
     url = reverse("articles:queue")
+    editor_client.get(url)  # the filter suggestions, cached
     small = count_queries(editor_client, url + "?size=10&o=-heat&topic=space")
 
     with django_assert_num_queries(small):
@@ -684,7 +709,7 @@ def test_filter_suggestions_list_known_categories_and_types_without_the_empty_on
 
     suggestions = editor_client.get(reverse("articles:queue")).context["suggestions"]
 
-    assert suggestions == {"categories": ["news", "sport"], "types": ["article", "video"]}
+    assert (suggestions["categories"], suggestions["types"]) == (["news", "sport"], ["article", "video"])
 
 
 def test_a_deep_page_keeps_the_queue_order_and_the_rows_details(editor_client):
