@@ -53,13 +53,15 @@ class StorableDateTimeFilter(django_filters.IsoDateTimeFilter):
 
 
 class ScoreFilter(django_filters.Filter):
-    """A whole number a score column can hold."""
+    """A whole number a score column can hold (heat: -1 is "not scored")."""
 
     field_class = forms.IntegerField
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", INT32[0])
         kwargs.setdefault("max_value", INT32[1])
+        message = f"Enter a whole number between {kwargs['min_value']:,} and {kwargs['max_value']:,}."
+        kwargs.setdefault("error_messages", {code: message for code in ("invalid", "min_value", "max_value")})
         super().__init__(*args, **kwargs)
 
 
