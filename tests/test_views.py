@@ -60,6 +60,7 @@ def test_the_imports_chart_labels_its_last_bar_today(editor_client):
 
     labels = re.findall(r'<text class="chart-label"[^>]*>([^<]+)</text>', html)
     assert labels[-1] == selectors.start_of_today().strftime("%d %b")
+    assert f'text-anchor="end">{labels[-1]}</text>' in html  # ends at the chart's edge rather than past it
     assert sum(1 for label in labels if re.fullmatch(r"\d\d [A-Z][a-z]{2}", label)) == 5  # one a week over 30 days
 
 

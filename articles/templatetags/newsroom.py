@@ -195,12 +195,15 @@ def bar_chart(
     for index, bar in enumerate(bars):
         height = round(bar.value / peak * CHART_HEIGHT) if bar.value else 0
         x = index * (bar_width + CHART_BAR_GAP)
+        # Labels wider than their bar: the last one ends at the chart's edge instead of running past it.
+        ends_at_edge = index == len(bars) - 1 and label_every > 1
         shapes.append({
             "bar": bar,
             "x": x,
             "y": CHART_HEIGHT - height,
             "height": max(height, 1 if bar.value else 0),
             "label_x": x + bar_width / 2,
+            "label_end": x + bar_width if ends_at_edge else None,
             "show_label": (len(bars) - 1 - index) % label_every == 0,  # counted back from the last bar: it is labelled
             "href": f"{link}?{bar.query}" if link and bar.query else "",
         })
