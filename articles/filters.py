@@ -60,8 +60,10 @@ class ScoreFilter(django_filters.Filter):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", INT32[0])
         kwargs.setdefault("max_value", INT32[1])
-        message = f"Enter a whole number between {kwargs['min_value']:,} and {kwargs['max_value']:,}."
-        kwargs.setdefault("error_messages", {code: message for code in ("invalid", "min_value", "max_value")})
+        out_of_range = f"Enter a whole number between {kwargs['min_value']:,} and {kwargs['max_value']:,}."
+        kwargs.setdefault(
+            "error_messages", {"invalid": "Enter a whole number.", "min_value": out_of_range, "max_value": out_of_range}
+        )
         super().__init__(*args, **kwargs)
 
 
