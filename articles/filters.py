@@ -137,7 +137,8 @@ class ReviewQueueFilter(django_filters.FilterSet):
         widget=text_input(list="providers", placeholder="e.g. news.example"),
     )
     topic = django_filters.CharFilter(
-        method="filter_topic", label="Topic (slug)", widget=text_input(list="topics", placeholder="e.g. machine-learning")
+        method="filter_topic", label="Topic (slug)",
+        widget=text_input(list="topics", placeholder="e.g. machine-learning"),
     )
     quality_min = ScoreFilter(field_name="quality", lookup_expr="gte", label="Quality from")
     quality_max = ScoreFilter(field_name="quality", lookup_expr="lte", label="Quality to")

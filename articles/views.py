@@ -236,7 +236,8 @@ def scores(request, pk):
             heat=form.cleaned_data["heat"], expected_version=form.cleaned_data["version"],
         ))
     else:
-        messages.error(request, "Scores not saved. " + " ".join(error for errors in form.errors.values() for error in errors))
+        problems = [error for errors in form.errors.values() for error in errors]
+        messages.error(request, "Scores not saved. " + " ".join(problems))
         request.session[TYPED_SCORES] = {
             "id": pk, **{name: request.POST.get(name, "")[:TYPED_MAX] for name in ("quality", "heat")},
             "invalid": [name for name in ("quality", "heat") if name in form.errors],

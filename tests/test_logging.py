@@ -27,7 +27,9 @@ def console(settings, monkeypatch):
 def test_a_refused_change_logs_one_line_without_a_traceback(viewer_client, console):
     article = make_article()
 
-    response = viewer_client.post(reverse("articles:scores", args=[article.pk]), {"quality": "1", "heat": "1", "version": "1"})
+    response = viewer_client.post(
+        reverse("articles:scores", args=[article.pk]), {"quality": "1", "heat": "1", "version": "1"}
+    )
 
     assert response.status_code == 403
     lines = console.getvalue().splitlines()
