@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 DEMO_ENV := DEBUG=1 HTTPS=0
 
-.PHONY: run test venv browser bench clean
+.PHONY: run test venv browser axe bench clean
 
 venv: $(VENV)/.installed
 
@@ -25,7 +25,12 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
-test: venv browser
+# The accessibility tests inject axe-core from npm (tests/browser/package-lock.json); without npm they skip.
+axe:
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/browser --no-audit --no-fund --silent; \
+	else echo "npm not found: axe-core not installed, the accessibility tests will skip"; fi
+
+test: venv browser axe
 	$(PY) -m pytest
 
 bench: venv
