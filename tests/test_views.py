@@ -478,6 +478,61 @@ def test_status_buttons_change_the_status_and_confirm_with_an_undo_button(editor
     assert f'value="{batch}"' in html and 'data-shortcut="z"' in html
 
 
+def test_status_buttons_offer_to_open_the_next_item_in_the_queue(editor_client):
+    first = make_article(heat=90)
+    second = make_article(heat=10)
+
+    html = editor_client.get(reverse("articles:review", args=[first.pk]), {"o": "-heat"}).content.decode()
+
+    assert f'name="then" value="/articles/{second.pk}/?o=-heat" id="then-next" data-then-next checked' in html
+    assert f'formaction="/articles/{first.pk}/publish/"' in html and f'formaction="/articles/{first.pk}/reject/"' in html
+
+
+def test_the_last_item_in_the_queue_has_no_next_to_open(editor_client):
+    article = make_article()
+
+    html = editor_client.get(reverse("articles:review", args=[article.pk])).content.decode()
+
+    assert 'name="then"' not in html and 'data-shortcut="p"' in html
+
+
+def test_publish_then_opens_the_next_item(editor_client):
+    article = make_article()
+    then = "/articles/12345/?status=awaiting"
+
+    response = editor_client.post(
+        reverse("articles:publish", args=[article.pk]), {"version": 1, "next": f"/articles/{article.pk}/", "then": then}
+    )
+
+    assert response["Location"] == then
+    assert Article.objects.get(pk=article.pk).status == Article.Status.PUBLISHED
+
+
+@pytest.mark.parametrize("then", ["https://evil.example/", "//evil.example/", "/\\evil.example/", "javascript:alert(1)"])
+def test_then_must_be_a_local_path(editor_client, then):
+    article = make_article()
+
+    response = editor_client.post(
+        reverse("articles:reject", args=[article.pk]), {"version": 1, "next": f"/articles/{article.pk}/", "then": then}
+    )
+
+    assert response["Location"] == f"/articles/{article.pk}/"
+    assert Article.objects.get(pk=article.pk).status == Article.Status.REJECTED
+
+
+def test_a_refused_change_stays_on_its_article_instead_of_moving_on(editor_client, editor):
+    article = make_article()
+    editorial.set_scores(article.pk, user=editor, source="admin", quality=1)
+
+    response = editor_client.post(
+        reverse("articles:publish", args=[article.pk]),
+        {"version": 1, "next": f"/articles/{article.pk}/?o=-heat", "then": "/articles/999/"},
+    )
+
+    assert response["Location"] == f"/articles/{article.pk}/?o=-heat"
+    assert Article.objects.get(pk=article.pk).status == Article.Status.AWAITING_REVIEW
+
+
 def test_unpublish_returns_an_article_to_the_queue(editor_client, editor):
     article = make_article(status=Article.Status.PUBLISHED)
 
