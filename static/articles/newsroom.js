@@ -111,15 +111,16 @@
   });
 
   /* The selection survives the reload after an action or a score save: the row named by the
-     #row-N the page comes back to, else the row remembered on submit (by id, else at the same place,
-     for a row the action took out of the filtered queue). */
+     #row-N the page comes back to, else the row remembered on submit or, when the action took it out
+     of the filtered queue, the first row after it that is still there (else the last row). */
   var POSITION = "newsroom:queue-row";
   var here = window.location.pathname + window.location.search;
 
   document.addEventListener("submit", function (event) {
     var row = rows[current];
     if (row && event.target.closest && event.target.closest(".queue")) {
-      remember(POSITION, JSON.stringify({ page: here, id: row.id, index: current }));
+      var from = rows.slice(current).map(function (each) { return each.id; });
+      remember(POSITION, JSON.stringify({ page: here, ids: from }));
     }
   });
 
@@ -130,9 +131,11 @@
     if (/^#row-\d+$/.test(window.location.hash)) {
       index = rows.indexOf(document.getElementById(window.location.hash.slice(1)));
     }
-    if (index < 0 && saved && saved.page === here) {
-      index = rows.indexOf(document.getElementById(saved.id));
-      if (index < 0 && typeof saved.index === "number") index = Math.min(saved.index, rows.length - 1);
+    if (index < 0 && saved && saved.page === here && Array.isArray(saved.ids)) {
+      for (var i = 0; i < saved.ids.length && index < 0; i += 1) {
+        index = rows.indexOf(document.getElementById(saved.ids[i]));
+      }
+      if (index < 0) index = rows.length - 1;
     }
     if (index >= 0) selectRow(index);
   }
