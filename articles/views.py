@@ -23,6 +23,7 @@ LAST_BATCH = "last_undo_batch"
 VIEW = "articles.view_article"
 CHANGE = "articles.change_article"
 PUBLISH = "articles.publish_article"
+PAGING_FIELDS = {"page", "size", "o"}  # queue parameters that page or order it rather than filter it
 
 
 def viewer_page(view):
@@ -123,6 +124,7 @@ def queue(request):
         "can_change": request.user.has_perm(CHANGE),
         "can_publish": request.user.has_perms((CHANGE, PUBLISH)),
         "here": request.get_full_path(),
+        "filters_active": sum(1 for name in form.fields if name not in PAGING_FIELDS and request.GET.get(name)),
         "suggestions": selectors.filter_suggestions(),
     }
     return render(request, "articles/queue.html", context, status=200 if valid else 400)

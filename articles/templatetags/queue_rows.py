@@ -106,8 +106,8 @@ def queue_row(article, shared: RowContext) -> str:
             "</form></td>"
         )
     else:
-        cells.append(f'<td class="num">{score_badge("quality", article.quality)}</td>')
-        cells.append(f'<td class="num">{score_badge("heat", article.heat)}</td>')
+        cells.append(f'<td class="num col-score" data-label="Quality">{score_badge("quality", article.quality)}</td>')
+        cells.append(f'<td class="num col-score" data-label="Heat">{score_badge("heat", article.heat)}</td>')
     cells.append(f'<td class="col-status">{status_badge(article)}</td></tr>')
     return "".join(cells)
 
@@ -145,7 +145,7 @@ def published_date(value) -> str:
 def score_input(kind: str, value, pk: int, title: str) -> str:
     label = "Quality" if kind == "quality" else "Heat"
     return (
-        f'<td class="num col-score"><label for="{kind}-{pk}" class="visually-hidden">{label} of “{title}”</label>'
+        f'<td class="num col-score" data-label="{label}"><label for="{kind}-{pk}" class="visually-hidden">{label} of “{title}”</label>'
         f'<input type="number" class="score-input" id="{kind}-{pk}" name="{kind}" value="{value}" '
         f'form="scores-{pk}" required></td>'
     )

@@ -43,12 +43,21 @@
   }
 
   function activate(element) {
+    var folded = element.closest("details:not([open])");
+    if (folded) folded.open = true;
     if (element.matches("input, textarea, select")) {
       element.focus();
       if (element.select && element.type !== "number") element.select();
     } else {
       element.click();
     }
+  }
+
+  /* The queue's filter panel is open in the page (and on a desktop); on a phone it starts folded,
+     unless it shows an error, so the first screen shows articles. */
+  var filterPanel = document.querySelector("[data-filter-panel]");
+  if (filterPanel && window.matchMedia("(max-width: 900px)").matches && !filterPanel.querySelector(".form-errors")) {
+    filterPanel.open = false;
   }
 
   /* --- the shortcuts overlay ------------------------------------------------------ */
