@@ -145,6 +145,14 @@ def test_an_invalid_filter_value_is_reported_and_ignored(editor_client):
     assert "Some filters were ignored" in response.content.decode()
 
 
+def test_an_invalid_filter_value_is_tied_to_its_field(editor_client):
+    html = queue(editor_client, quality_min="lots").content.decode()
+
+    field = re.search(r'<input[^>]*name="quality_min"[^>]*>', html).group()
+    assert 'aria-invalid="true"' in field and 'aria-describedby="id_quality_min_error"' in field
+    assert re.search(r'<p class="field-error" id="id_quality_min_error">[^<]*whole number', html)
+
+
 def test_empty_filter_fields_redirect_to_a_short_shareable_url(editor_client):
     response = editor_client.get(reverse("articles:queue") + "?q=&status=published&topic=")
 
@@ -416,6 +424,19 @@ def test_edit_form_with_an_invalid_score_keeps_the_input_and_saves_nothing(edito
     assert response.status_code == 400
     assert "Kept text" in response.content.decode()
     assert Article.objects.get(pk=article.pk).version == 1
+
+
+def test_an_invalid_score_on_the_review_form_is_tied_to_its_field(editor_client):
+    article = make_article()
+
+    html = editor_client.post(
+        reverse("articles:edit", args=[article.pk]),
+        {"excerpt": "", "quality": "lots", "heat": "10", "status": "awaiting", "version": 1},
+    ).content.decode()
+
+    field = re.search(r'<input[^>]*name="quality"[^>]*>', html).group()
+    assert 'aria-invalid="true"' in field and 'aria-describedby="id_quality_error"' in field
+    assert '<ul class="errorlist" id="id_quality_error"><li>Enter a whole number.</li></ul>' in html
 
 
 def test_two_editors_save_the_same_article_the_second_gets_the_conflict_and_the_first_change_survives(

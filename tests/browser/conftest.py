@@ -42,17 +42,30 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server, roles, monkeypatch):
+def open_page(browser, live_server, roles, monkeypatch):
+    """A function that opens a page in a new browser context (`browser.new_context` options), closed at the end."""
     # The browser keeps connections alive, and a live-server thread serving one keeps its database
     # connection for CONN_MAX_AGE: without this, PostgreSQL refuses to drop the test database at the end.
     from django.db import connections
 
     monkeypatch.setitem(connections.settings["default"], "CONN_MAX_AGE", 0)
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1440, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
+    contexts = []
+
+    def open_page(**options):
+        context = browser.new_context(**{"base_url": live_server.url, "viewport": {"width": 1440, "height": 900}, **options})
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(open_page):
+    return open_page()
 
 
 @pytest.fixture
