@@ -145,7 +145,8 @@ def published_date(value) -> str:
 def score_input(kind: str, value, pk: int, title: str) -> str:
     label = "Quality" if kind == "quality" else "Heat"
     return (
-        f'<td class="num col-score" data-label="{label}"><label for="{kind}-{pk}" class="visually-hidden">{label} of “{title}”</label>'
+        f'<td class="num col-score" data-label="{label}">'
+        f'<label for="{kind}-{pk}" class="visually-hidden">{label} of “{title}”</label>'
         f'<input type="number" class="score-input" id="{kind}-{pk}" name="{kind}" value="{value}" '
         f'form="scores-{pk}" required></td>'
     )

@@ -52,7 +52,8 @@ def open_page(browser, live_server, roles, monkeypatch):
     contexts = []
 
     def open_page(**options):
-        context = browser.new_context(**{"base_url": live_server.url, "viewport": {"width": 1440, "height": 900}, **options})
+        defaults = {"base_url": live_server.url, "viewport": {"width": 1440, "height": 900}}
+        context = browser.new_context(**{**defaults, **options})
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(10_000)

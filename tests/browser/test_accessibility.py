@@ -82,7 +82,8 @@ FOCUSED = """() => {
   const style = getComputedStyle(element);
   const label = element.labels && element.labels[0];
   return {
-    name: (element.getAttribute("aria-label") || (label && label.textContent) || element.textContent || element.name || element.tagName).trim().replace(/\\s+/g, " "),
+    name: (element.getAttribute("aria-label") || (label && label.textContent) || element.textContent || element.tagName)
+      .trim().replace(/\\s+/g, " "),
     ring: style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2,
   };
 }"""
