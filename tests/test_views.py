@@ -510,6 +510,17 @@ def test_status_buttons_offer_to_open_the_next_item_in_the_queue(editor_client):
     assert f'formaction="/articles/{first.pk}/reject/"' in html
 
 
+def test_after_a_refused_edit_the_status_buttons_still_return_to_the_review_page(editor_client):
+    article = make_article()
+
+    html = editor_client.post(
+        reverse("articles:edit", args=[article.pk]) + "?o=-heat",
+        {"excerpt": "", "quality": "lots", "heat": "10", "status": "awaiting", "version": 1},
+    ).content.decode()
+
+    assert f'<input type="hidden" name="next" value="/articles/{article.pk}/?o=-heat">' in html
+
+
 def test_the_last_item_in_the_queue_has_no_next_to_open(editor_client):
     article = make_article()
 
