@@ -197,7 +197,7 @@
 
   /* --- the review page: mark and next ------------------------------------------------- */
 
-  /* "Then open the next item" is a setting kept for the session; Shift with p, u or x inverts it once. */
+  /* "Then open the next item" is a setting this browser keeps; Shift with p, u or x inverts it once. */
   var thenNext = document.querySelector("[data-then-next]");
   var STAY = "newsroom:stay-after-action";
 
