@@ -9,7 +9,7 @@ DEMO_ENV := DEBUG=1 HTTPS=0 SOURCE_SITE_URL=http://$(HOST):$(PORT) ALLOWED_HOSTS
 # Wait this long for another apt/dpkg (unattended upgrades, a parallel install) before giving up on chromium.
 APT_LOCK_TIMEOUT ?= 120
 
-.PHONY: run test venv browser bench clean reset-demo-users
+.PHONY: run test venv browser axe bench clean reset-demo-users
 
 venv: $(VENV)/.installed
 
@@ -38,7 +38,12 @@ browser:
 		 DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=$(APT_LOCK_TIMEOUT) install -y -qq chromium >/dev/null) || \
 		echo "Could not install chromium (apt busy or offline): the browser tests will be skipped." >&2
 
-test: venv browser
+# The accessibility tests inject axe-core from npm (tests/browser/package-lock.json); without npm they skip.
+axe:
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/browser --no-audit --no-fund --silent; \
+	else echo "npm not found: axe-core not installed, the accessibility tests will skip"; fi
+
+test: venv browser axe
 	$(PY) -m pytest
 
 bench: venv

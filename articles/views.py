@@ -25,6 +25,7 @@ TYPED_MAX = 40
 VIEW = "articles.view_article"
 CHANGE = "articles.change_article"
 PUBLISH = "articles.publish_article"
+PAGING_FIELDS = {"page", "size", "o"}  # queue parameters that page or order it rather than filter it
 
 
 def viewer_page(view):
@@ -42,9 +43,9 @@ def editor_action(*perms):
     return decorate
 
 
-def safe_next(request, default: str) -> str:
-    """Where to go back after a POST: the page it came from, if it is one of ours."""
-    target = request.POST.get("next", "")
+def safe_next(request, default: str, *, field: str = "next") -> str:
+    """Where to go after a POST: the page named in `field` (by default the page it came from), if it is one of ours."""
+    target = request.POST.get(field, "")
     if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
@@ -68,14 +69,16 @@ def refuse(request, error: Exception) -> None:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
 
 
-def apply_change(request, change) -> None:
-    """Run one editorial change (a callable) and confirm or refuse it in a message."""
+def apply_change(request, change) -> bool:
+    """Run one editorial change (a callable) and confirm or refuse it in a message; True unless refused."""
     try:
         confirm(request, change())
     except (editorial.EditConflict, ValidationError) as error:
         refuse(request, error)
+        return False
     except Article.DoesNotExist:
         raise Http404("No such article.") from None
+    return True
 
 
 def say_logged_out(sender, request, user, **kwargs) -> None:
@@ -128,6 +131,7 @@ def queue(request):
         "can_change": request.user.has_perm(CHANGE),
         "can_publish": request.user.has_perms((CHANGE, PUBLISH)),
         "here": request.get_full_path(),
+        "filters_active": sum(1 for name in form.fields if name not in PAGING_FIELDS and request.GET.get(name)),
         "suggestions": selectors.filter_suggestions(),
         "typed_scores": request.session.pop(TYPED_SCORES, None),
     }
@@ -216,13 +220,16 @@ def change_status(request, pk, action):
     change = {"publish": editorial.publish, "unpublish": editorial.unpublish, "reject": editorial.reject}[action]
     if refused := unversioned(form):
         return refused
-    if form.is_valid():
-        apply_change(request, lambda: change(
-            pk, user=request.user, source=SOURCE, expected_version=form.cleaned_data["version"]
-        ))
-    else:
+    back = safe_next(request, reverse("articles:review", args=[pk]))
+    if not form.is_valid():
         messages.error(request, "That change could not be read; reload the page and try again.")
-    return redirect(safe_next(request, reverse("articles:review", args=[pk])))
+        return redirect(back)
+    if apply_change(request, lambda: change(
+        pk, user=request.user, source=SOURCE, expected_version=form.cleaned_data["version"]
+    )):
+        # "Mark and next": the review page names the next item in its queue as `then`; a refused change stays.
+        return redirect(safe_next(request, back, field="then"))
+    return redirect(back)
 
 
 @editor_action()

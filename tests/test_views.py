@@ -156,6 +156,14 @@ def test_an_invalid_filter_value_is_reported_and_ignored(editor_client):
     assert "Some filters were ignored" in response.content.decode()
 
 
+def test_an_invalid_filter_value_is_tied_to_its_field(editor_client):
+    html = queue(editor_client, quality_min="lots").content.decode()
+
+    field = re.search(r'<input[^>]*name="quality_min"[^>]*>', html).group()
+    assert 'aria-invalid="true"' in field and 'aria-describedby="id_quality_min_error"' in field
+    assert re.search(r'<p class="field-error" id="id_quality_min_error">[^<]*whole number', html)
+
+
 def test_empty_filter_fields_redirect_to_a_short_shareable_url(editor_client):
     response = editor_client.get(reverse("articles:queue") + "?q=&status=published&topic=")
 
@@ -486,6 +494,20 @@ def test_edit_form_heat_emptied_is_not_scored_and_the_history_says_so(editor_cli
     assert '<td class="value-old">40</td>' in page and '<td class="value-new">not scored</td>' in page
 
 
+def test_an_invalid_score_on_the_review_form_is_tied_to_its_field(editor_client):
+    article = make_article()
+
+    html = editor_client.post(
+        reverse("articles:edit", args=[article.pk]),
+        {"excerpt": "", "quality": "lots", "heat": "10", "status": "awaiting", "version": 1},
+    ).content.decode()
+
+    field = re.search(r'<input[^>]*name="quality"[^>]*>', html).group()
+    assert 'aria-invalid="true"' in field and 'aria-describedby="id_quality_error"' in field
+    message = "Quality must be a whole number between -2,147,483,648 and 2,147,483,647."
+    assert f'<ul class="errorlist" id="id_quality_error"><li>{message}</li></ul>' in html
+
+
 def test_two_editors_save_the_same_article_the_second_gets_the_conflict_and_the_first_change_survives(
     editor, second_editor
 ):
@@ -544,6 +566,75 @@ def test_status_buttons_change_the_status_and_confirm_with_an_undo_button(editor
     undo_form = rf'name="batch" value="{batch}">\s*<input type="hidden" name="next"[^>]*>\s*<button[^>]*data-undo'
     assert re.search(undo_form, html)
     assert f'value="{batch}"' in html and 'data-shortcut="z"' in html
+
+
+def test_status_buttons_offer_to_open_the_next_item_in_the_queue(editor_client):
+    first = make_article(heat=90)
+    second = make_article(heat=10)
+
+    html = editor_client.get(reverse("articles:review", args=[first.pk]), {"o": "-heat"}).content.decode()
+
+    assert f'name="then" value="/articles/{second.pk}/?o=-heat" id="then-next" data-then-next checked' in html
+    assert f'formaction="/articles/{first.pk}/publish/"' in html
+    assert f'formaction="/articles/{first.pk}/reject/"' in html
+
+
+def test_after_a_refused_edit_the_status_buttons_still_return_to_the_review_page(editor_client):
+    article = make_article()
+
+    html = editor_client.post(
+        reverse("articles:edit", args=[article.pk]) + "?o=-heat",
+        {"excerpt": "", "quality": "lots", "heat": "10", "status": "awaiting", "version": 1},
+    ).content.decode()
+
+    assert f'<input type="hidden" name="next" value="/articles/{article.pk}/?o=-heat">' in html
+
+
+def test_the_last_item_in_the_queue_has_no_next_to_open(editor_client):
+    article = make_article()
+
+    html = editor_client.get(reverse("articles:review", args=[article.pk])).content.decode()
+
+    assert 'name="then"' not in html and 'data-shortcut="p"' in html
+
+
+def test_publish_then_opens_the_next_item(editor_client):
+    article = make_article()
+    then = "/articles/12345/?status=awaiting"
+
+    response = editor_client.post(
+        reverse("articles:publish", args=[article.pk]), {"version": 1, "next": f"/articles/{article.pk}/", "then": then}
+    )
+
+    assert response["Location"] == then
+    assert Article.objects.get(pk=article.pk).status == Article.Status.PUBLISHED
+
+
+@pytest.mark.parametrize(
+    "then", ["https://evil.example/", "//evil.example/", "/\\evil.example/", "javascript:alert(1)", "articles/1/"]
+)
+def test_then_must_be_a_local_path(editor_client, then):
+    article = make_article()
+
+    response = editor_client.post(
+        reverse("articles:reject", args=[article.pk]), {"version": 1, "next": f"/articles/{article.pk}/", "then": then}
+    )
+
+    assert response["Location"] == f"/articles/{article.pk}/"
+    assert Article.objects.get(pk=article.pk).status == Article.Status.REJECTED
+
+
+def test_a_refused_change_stays_on_its_article_instead_of_moving_on(editor_client, editor):
+    article = make_article()
+    editorial.set_scores(article.pk, user=editor, source="admin", quality=1)
+
+    response = editor_client.post(
+        reverse("articles:publish", args=[article.pk]),
+        {"version": 1, "next": f"/articles/{article.pk}/?o=-heat", "then": "/articles/999/"},
+    )
+
+    assert response["Location"] == f"/articles/{article.pk}/?o=-heat"
+    assert Article.objects.get(pk=article.pk).status == Article.Status.AWAITING_REVIEW
 
 
 def test_unpublish_returns_an_article_to_the_queue(editor_client, editor):

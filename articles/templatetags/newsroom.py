@@ -210,6 +210,7 @@ def bar_chart(
     return {
         "shapes": shapes,
         "caption": caption,
+        "linked": bool(link),  # bars that are links make the chart a group of links, not one image
         "show_values": show_values,
         "bar_width": bar_width,
         "width": max(len(bars) * (bar_width + CHART_BAR_GAP) - CHART_BAR_GAP, 1),

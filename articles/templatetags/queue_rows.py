@@ -110,8 +110,8 @@ def queue_row(article, shared: RowContext) -> str:
             "</form></td>"
         )
     else:
-        cells.append(f'<td class="num">{score_badge("quality", article.quality)}</td>')
-        cells.append(f'<td class="num">{score_badge("heat", article.heat)}</td>')
+        cells.append(f'<td class="num col-score" data-label="Quality">{score_badge("quality", article.quality)}</td>')
+        cells.append(f'<td class="num col-score" data-label="Heat">{score_badge("heat", article.heat)}</td>')
     cells.append(f'<td class="col-status">{status_badge(article)}</td></tr>')
     return "".join(cells)
 
@@ -158,7 +158,8 @@ def score_input(kind: str, value, pk: int, title: str, typed: dict) -> str:
     if kind in typed.get("invalid", ()):
         extra += ' aria-invalid="true"'
     return (
-        f'<td class="num col-score"><label for="{kind}-{pk}" class="visually-hidden">{label} of “{title}”</label>'
+        f'<td class="num col-score" data-label="{label}">'
+        f'<label for="{kind}-{pk}" class="visually-hidden">{label} of “{title}”</label>'
         f'<input type="number" class="score-input" id="{kind}-{pk}" name="{kind}" value="{shown}" '
         f'form="scores-{pk}"{extra}></td>'
     )
