@@ -7,6 +7,7 @@ conflict messages all print values here, so a status reads "Awaiting review" eve
 import json
 
 from .models import Article
+from .schema import NOT_SCORED, is_unscored
 
 OPAQUE_FIELDS = frozenset({"secured"})
 LABELS = {"status": dict(Article.Status.choices)}
@@ -26,11 +27,13 @@ def masked(field: str, value):
 
 
 def short_text(value, field: str = "", limit: int | None = None) -> str:
-    """A stored (JSON) value of `field` as one line of at most `limit` characters: a choice by its label, a list
-    of names as the names, anything else as JSON; "—" for nothing."""
+    """A stored (JSON) value of `field` as one line of at most `limit` characters: a choice by its label, an
+    unscored heat as "not scored", a list of names as the names, anything else as JSON; "—" for nothing."""
     value = masked(field, value)
     if value is None:
         text = "—"
+    elif is_unscored(field, value):
+        text = NOT_SCORED
     elif isinstance(value, str):
         text = LABELS.get(field, {}).get(value, value)
     elif isinstance(value, list) and all(isinstance(item, str) for item in value):

@@ -19,7 +19,7 @@ import json
 import mimetypes
 import re
 from dataclasses import dataclass
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -112,14 +112,6 @@ class Scope:
     provider: Provider | None = None
 
     @property
-    def filters(self) -> dict:
-        if self.topic:
-            return {"topic": self.topic.slug}
-        if self.provider:
-            return {"provider": self.provider.key}
-        return {}
-
-    @property
     def name(self) -> str:
         return str(self.topic or self.provider or "")
 
@@ -148,12 +140,8 @@ class ArticleFeed(Feed):
         return xml_text(f"The latest {FEED_LIMIT} published articles" + (f" — {scope.name}" if scope.name else ""))
 
     def link(self, scope: Scope) -> str:
-        """The public site when one is configured; otherwise the public API listing of the same items."""
-        site = getattr(settings, "PUBLIC_SITE_URL", "")
-        if site:
-            return site
-        query = urlencode(scope.filters)
-        return reverse("public:api-articles") + (f"?{query}" if query else "")
+        """The channel's home page: the public site (PUBLIC_SITE_URL), else this site's root."""
+        return settings.PUBLIC_SITE_URL or "/"
 
     def items(self, scope: Scope) -> list[Article]:
         articles = published.latest_published(topic=scope.topic, provider=scope.provider, limit=FEED_LIMIT)

@@ -53,13 +53,17 @@ class StorableDateTimeFilter(django_filters.IsoDateTimeFilter):
 
 
 class ScoreFilter(django_filters.Filter):
-    """A whole number a score column can hold."""
+    """A whole number a score column can hold (heat: -1 is "not scored")."""
 
     field_class = forms.IntegerField
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", INT32[0])
         kwargs.setdefault("max_value", INT32[1])
+        out_of_range = f"Enter a whole number between {kwargs['min_value']:,} and {kwargs['max_value']:,}."
+        kwargs.setdefault(
+            "error_messages", {"invalid": "Enter a whole number.", "min_value": out_of_range, "max_value": out_of_range}
+        )
         super().__init__(*args, **kwargs)
 
 
@@ -129,10 +133,12 @@ class ReviewQueueFilter(django_filters.FilterSet):
     category = django_filters.CharFilter(field_name="category", widget=text_input(list="categories"))
     type = django_filters.CharFilter(field_name="type", widget=text_input(list="types"))
     provider = django_filters.CharFilter(
-        field_name="provider__key", label="Provider domain", widget=text_input(placeholder="e.g. news.example")
+        field_name="provider__key", label="Provider domain",
+        widget=text_input(list="providers", placeholder="e.g. news.example"),
     )
     topic = django_filters.CharFilter(
-        method="filter_topic", label="Topic (slug)", widget=text_input(placeholder="e.g. machine-learning")
+        method="filter_topic", label="Topic (slug)",
+        widget=text_input(list="topics", placeholder="e.g. machine-learning"),
     )
     quality_min = ScoreFilter(field_name="quality", lookup_expr="gte", label="Quality from")
     quality_max = ScoreFilter(field_name="quality", lookup_expr="lte", label="Quality to")

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from . import editorial
 from .models import Article
-from .schema import EDITABLE_FIELDS, INT32
+from .schema import EDITABLE_FIELDS, INT32, NOT_SCORED, UNSCORED_HEAT, is_unscored
 
 STATUS_ACTIONS = {
     "publish": Article.Status.PUBLISHED,
@@ -16,8 +16,32 @@ MAX_BULK = 500
 MAX_ID = 2**63 - 1  # the primary key column's range
 
 
-def score_field(label: str) -> forms.IntegerField:
-    return forms.IntegerField(label=label, min_value=INT32[0], max_value=INT32[1])
+class ScoreField(forms.IntegerField):
+    """A quality or heat as the column holds it, with one plain error for anything else.
+
+    Heat may be left empty: not scored (stored as -1), which is also how an unscored heat is shown (empty, with
+    "not scored" as its placeholder). Quality has no such value: it is required, in the column's whole range.
+    """
+
+    def __init__(self, name: str):
+        self.unscored = UNSCORED_HEAT if name == "heat" else None
+        low = INT32[0] if self.unscored is None else 0
+        message = f"{name.capitalize()} must be a whole number between {low:,} and {INT32[1]:,}"
+        message += ", or empty for not scored." if self.unscored is not None else "."
+        attrs = {"placeholder": NOT_SCORED} if self.unscored is not None else {}
+        super().__init__(
+            label=name.capitalize(), required=self.unscored is None, widget=forms.NumberInput(attrs=attrs),
+            min_value=low if self.unscored is None else self.unscored, max_value=INT32[1],
+            error_messages={code: message for code in ("required", "invalid", "min_value", "max_value")},
+        )
+        self.name = name
+
+    def prepare_value(self, value):
+        return None if is_unscored(self.name, value) else value
+
+    def clean(self, value):
+        number = super().clean(value)
+        return self.unscored if number is None else number
 
 
 class ExcerptField(forms.CharField):
@@ -51,8 +75,8 @@ class VersionedForm(forms.Form):
 
 class ReviewForm(VersionedForm):
     excerpt = ExcerptField(widget=forms.Textarea(attrs={"rows": 8, "data-shortcut": "e"}), required=False)
-    quality = score_field("Quality")
-    heat = score_field("Heat")
+    quality = ScoreField("quality")
+    heat = ScoreField("heat")
     status = forms.ChoiceField(choices=Article.Status.choices)
 
     field_order = ["excerpt", "quality", "heat", "status", "version"]
@@ -63,12 +87,14 @@ class ReviewForm(VersionedForm):
         return cls(initial={**initial, "version": article.version})
 
     def changes(self, article: Article) -> dict:
-        """The fields whose submitted value differs from the article's current one."""
-        return {
-            name: self.cleaned_data[name]
-            for name in EDITABLE_FIELDS
-            if self.cleaned_data[name] != getattr(article, name)
-        }
+        """The fields whose submitted value differs from the article's current one (an empty heat is no change
+        to an article whose heat is not scored, whatever negative value the source gave it)."""
+        changes = {}
+        for name in EDITABLE_FIELDS:
+            value, current = self.cleaned_data[name], getattr(article, name)
+            if value != current and not (is_unscored(name, value) and is_unscored(name, current)):
+                changes[name] = value
+        return changes
 
 
 class ArticleAdminForm(ReviewForm, forms.ModelForm):
@@ -114,8 +140,8 @@ class ArticleAdminForm(ReviewForm, forms.ModelForm):
 
 
 class ScoresForm(VersionedForm):
-    quality = score_field("Quality")
-    heat = score_field("Heat")
+    quality = ScoreField("quality")
+    heat = ScoreField("heat")
 
 
 class StatusForm(VersionedForm):

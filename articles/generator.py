@@ -28,7 +28,7 @@ from .frontmatter import dump
 RELATED_PER_ITEM = 5
 DUPLICATE_RATE = 0.01
 DUPLICATE_WINDOW = 32
-SAMPLE_IMAGE_BASE = "http://127.0.0.1:8000/static/sample/"
+SAMPLE_IMAGE_BASE = "/static/sample/"  # site-relative: shown against SOURCE_SITE_URL (the demo sets it)
 SAMPLE_THUMBNAILS = ("harbor", "city", "circuit", "orbit", "stadium", "forest", "rail", "chart")
 SAMPLE_LOGOS = ("logo-gazette", "logo-tech", "logo-science", "logo-video")
 LOGO_HOST = "https://assets.newsdesk-aggregator.example/organizations/"

@@ -60,6 +60,15 @@ EDITABLE_FIELDS = ("excerpt", "quality", "heat", "status")
 
 INT32 = (-(2**31), 2**31 - 1)
 
+# A heat the pipeline did not give is written -1; any negative heat reads "not scored". Quality has no such value.
+UNSCORED_HEAT = -1
+NOT_SCORED = "not scored"
+
+
+def is_unscored(field: str, value) -> bool:
+    """Whether `value` of the score `field` ("quality" or "heat") means "not scored"."""
+    return field == "heat" and isinstance(value, int) and value < 0
+
 # Limits a file is held to before any database sees it, so that SQLite and PostgreSQL accept the same items
 # (README: "What is refused, and why").
 # PostgreSQL's B-tree index on lower(title) takes entries of at most 2,704 bytes; SQLite has no such limit.

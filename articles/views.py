@@ -20,7 +20,10 @@ from .models import Article, AuditEntry
 
 SOURCE = AuditEntry.Source.DASHBOARD
 LAST_BATCH = "last_undo_batch"
+TYPED_SCORES = "typed_scores"  # a queue row's refused scores, shown once in its inputs as the editor typed them
+TYPED_MAX = 40
 VIEW, CHANGE, PUBLISH = editorial.VIEW_PERMISSION, editorial.CHANGE_PERMISSION, editorial.PUBLISH_PERMISSION
+PAGING_FIELDS = {"page", "size", "o"}  # queue parameters that page or order it rather than filter it
 
 
 def viewer_page(view):
@@ -38,9 +41,9 @@ def editor_action(*perms):
     return decorate
 
 
-def safe_next(request, default: str) -> str:
-    """Where to go back after a POST: the page it came from, if it is one of ours."""
-    target = request.POST.get("next", "")
+def safe_next(request, default: str, *, field: str = "next") -> str:
+    """Where to go after a POST: the page named in `field` (by default the page it came from), if it is one of ours."""
+    target = request.POST.get(field, "")
     if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
@@ -64,14 +67,21 @@ def refuse(request, error: Exception) -> None:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
 
 
-def apply_change(request, change) -> None:
-    """Run one editorial change (a callable) and confirm or refuse it in a message."""
+def apply_change(request, change) -> bool:
+    """Run one editorial change (a callable) and confirm or refuse it in a message; True unless refused."""
     try:
         confirm(request, change())
     except (editorial.EditConflict, ValidationError) as error:
         refuse(request, error)
+        return False
     except Article.DoesNotExist:
         raise Http404("No such article.") from None
+    return True
+
+
+def say_logged_out(sender, request, user, **kwargs) -> None:
+    """Both log-outs (ours and the admin's) land on the login page: it says the log-out worked."""
+    messages.info(request, "You are logged out.", fail_silently=True)
 
 
 def get_article_or_404(pk: int) -> Article:
@@ -119,7 +129,9 @@ def queue(request):
         "can_change": request.user.has_perm(CHANGE),
         "can_publish": request.user.has_perms((CHANGE, PUBLISH)),
         "here": request.get_full_path(),
+        "filters_active": sum(1 for name in form.fields if name not in PAGING_FIELDS and request.GET.get(name)),
         "suggestions": selectors.filter_suggestions(),
+        "typed_scores": request.session.pop(TYPED_SCORES, None),
     }
     return render(request, "articles/queue.html", context, status=200 if valid else 400)
 
@@ -206,13 +218,16 @@ def change_status(request, pk, action):
     change = {"publish": editorial.publish, "unpublish": editorial.unpublish, "reject": editorial.reject}[action]
     if refused := unversioned(form):
         return refused
-    if form.is_valid():
-        apply_change(request, lambda: change(
-            pk, user=request.user, source=SOURCE, expected_version=form.cleaned_data["version"]
-        ))
-    else:
+    back = safe_next(request, reverse("articles:review", args=[pk]))
+    if not form.is_valid():
         messages.error(request, "That change could not be read; reload the page and try again.")
-    return redirect(safe_next(request, reverse("articles:review", args=[pk])))
+        return redirect(back)
+    if apply_change(request, lambda: change(
+        pk, user=request.user, source=SOURCE, expected_version=form.cleaned_data["version"]
+    )):
+        # "Mark and next": the review page names the next item in its queue as `then`; a refused change stays.
+        return redirect(safe_next(request, back, field="then"))
+    return redirect(back)
 
 
 @editor_action()
@@ -226,9 +241,12 @@ def scores(request, pk):
             heat=form.cleaned_data["heat"], expected_version=form.cleaned_data["version"],
         ))
     else:
-        messages.error(request, "Scores must be whole numbers: " + "; ".join(
-            f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()
-        ))
+        problems = [error for errors in form.errors.values() for error in errors]
+        messages.error(request, "Scores not saved. " + " ".join(problems))
+        request.session[TYPED_SCORES] = {
+            "id": pk, **{name: request.POST.get(name, "")[:TYPED_MAX] for name in ("quality", "heat")},
+            "invalid": [name for name in ("quality", "heat") if name in form.errors],
+        }
     return redirect(safe_next(request, reverse("articles:queue")))
 
 

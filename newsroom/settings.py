@@ -145,6 +145,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# One date format for every page, the admin's included (newsroom/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["newsroom.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -196,9 +198,24 @@ SOURCE_SITE_URL = os.environ.get("SOURCE_SITE_URL", "")
 # Import limits (also command-line options of import_articles).
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(1024 * 1024)))
 
+# One line per event: everything goes to one console handler at the root. Django's own "django" logger would
+# print each of its lines a second time with DEBUG (its console handler), so it only passes records up; runserver's
+# request lines ("django.server") go to the same handler, once. A refused request (4xx) is logged without its
+# traceback; server errors keep theirs.
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "WARNING")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "filters": {"client_errors_without_traceback": {"()": "newsroom.log_filters.ClientErrorsWithoutTraceback"}},
+    "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler", "formatter": "line", "filters": ["client_errors_without_traceback"],
+        },
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},  # runserver's request lines
+    },
 }

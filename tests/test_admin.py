@@ -358,6 +358,21 @@ def test_change_form_with_a_stale_version_shows_the_conflict_and_changes_nothing
     assert AuditEntry.objects.filter(article=article).count() == 1
 
 
+def test_change_form_leaves_an_unscored_heat_alone(editor_admin):
+    article = make_article(quality=50, heat=-1)
+    data = change_form_data(article, quality="60")
+    data["heat"] = data["initial-heat"] = ""  # an unscored heat is shown empty
+
+    html = editor_admin.get(change_url(article)).content.decode()
+    response = editor_admin.post(change_url(article), data)
+
+    assert 'placeholder="not scored"' in html
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert (article.quality, article.heat) == (60, -1)
+    assert list(AuditEntry.objects.filter(article=article).values_list("field", flat=True)) == ["quality"]
+
+
 def test_change_form_with_a_score_that_is_no_number_says_so_and_saves_nothing(editor_admin):
     article = make_article(quality=50, heat=5)
 

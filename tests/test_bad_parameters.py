@@ -32,7 +32,10 @@ BAD_FILTERS = [
     ("category", "a\x00b"),
     ("q", "\x00"),
 ]
-QUEUE_ONLY = [("duplicates", "maybe"), ("changed", "2"), ("page", "0"), ("size", "-5"), ("page", "²"), ("o", "secret")]
+QUEUE_ONLY = [
+    ("duplicates", "maybe"), ("changed", "2"), ("page", "0"), ("size", "-5"), ("page", "²"), ("o", "secret"),
+    ("status", "bogus"),
+]
 
 
 @pytest.fixture
@@ -89,6 +92,21 @@ def test_queue_shows_each_bad_filter_and_keeps_the_others(editor_client, article
     assert name in response.context["form"].errors
     assert f"<li>{name}: " in response.content.decode()
     assert [article.title for article in response.context["page"].items] == ["A needle"]
+
+
+def test_queue_shows_bad_values_beside_their_fields_and_keeps_the_other_filters(editor_client, articles):
+    make_article(title="A needle in sport", category="sport", status=Article.Status.PUBLISHED)
+
+    response = editor_client.get(
+        reverse("articles:queue"), {"status": "bogus", "quality_min": "abc", "category": "sport", "q": "needle"}
+    )
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert '<p class="field-error" id="id_status_error">Select a valid choice. bogus is not one of' in html
+    assert '<p class="field-error" id="id_quality_min_error">Enter a whole number.</p>' in html
+    assert 'name="category" value="sport"' in html and 'name="q" value="needle"' in html
+    assert [article.title for article in response.context["page"].items] == ["A needle in sport"]
 
 
 def test_queue_with_a_cursor_holding_an_edge_date_falls_back_to_its_page_number(editor_client, articles):

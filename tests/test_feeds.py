@@ -162,3 +162,20 @@ def test_imported_markup_and_control_characters_stay_inert_text(client):
         assert "alert(1)" in entry.title
     item = fetch(client, "/feeds/json/").json()["items"][0]
     assert item["content_text"] == "<b>"
+
+
+@pytest.mark.parametrize("url", ["/feeds/rss/", "/feeds/atom/", "/feeds/topic/boats/rss/"])
+def test_the_home_link_is_the_site_root_by_default(client, articles, url):
+    feed = feedparser.parse(fetch(client, url).content)
+
+    assert feed.feed.link == "http://testserver/"
+    assert json.loads(fetch(client, "/feeds/json/").content)["home_page_url"] == "http://testserver/"
+
+
+def test_the_home_link_is_the_public_site_when_configured(client, articles, settings):
+    settings.PUBLIC_SITE_URL = "https://news.example.org/"
+
+    rss = feedparser.parse(fetch(client, "/feeds/rss/").content)
+    json_feed = json.loads(fetch(client, "/feeds/json/").content)
+
+    assert rss.feed.link == json_feed["home_page_url"] == "https://news.example.org/"

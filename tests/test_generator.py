@@ -182,7 +182,7 @@ def test_every_sample_file_parses_in_the_pipelines_layout():
         assert path.suffix in (".md", ".txt")
         assert frontmatter.dump(doc.front, doc.body).encode() == path.read_bytes(), path.name
         assert_pipeline_key_order(doc.front)
-        assert all(is_http_url(url) for url in all_urls(doc.front)), path.name
+        assert all(is_http_url(url) or url.startswith(SAMPLE_IMAGE_BASE) for url in all_urls(doc.front)), path.name
 
 
 def test_sample_article_urls_use_reserved_example_domains():
@@ -261,3 +261,16 @@ def test_sample_data_and_a_generated_corpus_export_back_byte_for_byte(tmp_path):
     import_paths([SAMPLE_DATA, tmp_path])
     for path in samples + generated:
         assert render(Article.objects.get(source_key=path.stem)).encode() == path.read_bytes(), path.name
+
+
+@pytest.mark.django_db
+def test_sample_images_show_on_whatever_host_and_port_the_demo_runs(editor_client, settings):
+    """The sample items name their images site-relative; `make run` sets SOURCE_SITE_URL to where it serves."""
+    settings.SOURCE_SITE_URL = "http://127.0.0.1:8001"
+    import_paths([SAMPLE_DATA])
+
+    html = editor_client.get("/articles/?size=100").content.decode()
+
+    assert 'src="http://127.0.0.1:8001/static/sample/' in html and "127.0.0.1:8000" not in html
+    for path in SAMPLE_DATA.iterdir():
+        assert "127.0.0.1" not in path.read_text(encoding="utf-8"), path.name

@@ -44,7 +44,7 @@ def test_an_editor_row_has_selection_score_inputs_and_a_save_form_for_this_versi
 
     assert f'<input type="checkbox" name="ids" value="{article.pk}" form="bulk"' in row
     assert f'id="quality-{article.pk}" name="quality" value="61" form="scores-{article.pk}"' in row
-    assert f'id="heat-{article.pk}" name="heat" value="-1" form="scores-{article.pk}"' in row
+    assert f'id="heat-{article.pk}" name="heat" value="" form="scores-{article.pk}" placeholder="not scored">' in row
     assert f'action="/articles/{article.pk}/scores/" id="scores-{article.pk}"' in row
     assert '<input type="hidden" name="version" value="4">' in row
     assert f'<input type="hidden" name="next" value="/articles/?o=-heat#row-{article.pk}">' in row
@@ -59,7 +59,7 @@ def test_a_viewer_row_shows_scores_as_badges_and_offers_no_action(viewer_client)
 
     assert "<input" not in row and "<form" not in row
     assert score_badge("quality", 61) in row
-    assert score_badge("heat", -1) in row
+    assert score_badge("heat", -1) in row and "not scored" in row
     assert status_badge(article) in row
 
 
@@ -102,7 +102,8 @@ def test_topic_and_provider_links_are_url_encoded(editor_client):
 @pytest.mark.parametrize(
     ("kind", "value", "level", "shown"),
     [("quality", 0, "low", "0"), ("quality", 50, "mid", "50"), ("heat", 100, "high", "100"),
-     ("heat", -1, "none", "–"), ("quality", None, "none", "–"), ("quality", -3, "low", "-3")],
+     ("heat", -1, "none", "not scored"), ("heat", -7, "none", "not scored"), ("quality", None, "none", "not scored"),
+     ("quality", -3, "low", "-3")],
 )
 def test_score_badge_levels(kind, value, level, shown):
     label = kind.capitalize()

@@ -53,6 +53,17 @@ def test_dashboard_counts_what_to_act_on_and_links_each_count_to_the_queue(edito
         assert f'href="/articles/?{query}"' in html
 
 
+def test_the_imports_chart_labels_its_last_bar_today(editor_client):
+    make_article()
+
+    html = editor_client.get(reverse("articles:dashboard")).content.decode()
+
+    labels = re.findall(r'<text class="chart-label"[^>]*>([^<]+)</text>', html)
+    assert labels[-1] == selectors.start_of_today().strftime("%d %b")
+    assert f'text-anchor="end">{labels[-1]}</text>' in html  # ends at the chart's edge rather than past it
+    assert sum(1 for label in labels if re.fullmatch(r"\d\d [A-Z][a-z]{2}", label)) == 5  # one a week over 30 days
+
+
 def test_dashboard_lists_the_latest_import_runs_with_their_errors(editor_client):
     ImportRun.objects.create(
         status=ImportRun.Status.FINISHED, files=3, created=2, rejected=1,
@@ -143,6 +154,14 @@ def test_an_invalid_filter_value_is_reported_and_ignored(editor_client):
     assert response.status_code == 400  # the page, with the error on the form and the other filters applied
     assert len(titles(response)) == 1
     assert "Some filters were ignored" in response.content.decode()
+
+
+def test_an_invalid_filter_value_is_tied_to_its_field(editor_client):
+    html = queue(editor_client, quality_min="lots").content.decode()
+
+    field = re.search(r'<input[^>]*name="quality_min"[^>]*>', html).group()
+    assert 'aria-invalid="true"' in field and 'aria-describedby="id_quality_min_error"' in field
+    assert re.search(r'<p class="field-error" id="id_quality_min_error">[^<]*whole number', html)
 
 
 def test_empty_filter_fields_redirect_to_a_short_shareable_url(editor_client):
@@ -251,15 +270,44 @@ def test_inline_scores_save_quality_and_heat_of_one_row(editor_client):
     assert set(AuditEntry.objects.filter(article=article).values_list("field", flat=True)) == {"quality", "heat"}
 
 
-def test_inline_scores_refuse_a_number_that_is_not_whole(editor_client):
+def test_inline_scores_refuse_a_number_that_is_not_whole_in_plain_words_keeping_what_was_typed(editor_client):
     article = make_article(quality=50)
+    other = make_article(quality=40)
 
     response = editor_client.post(
-        reverse("articles:scores", args=[article.pk]), {"quality": "1.5", "heat": "3", "version": 1}, follow=True
+        reverse("articles:scores", args=[article.pk]),
+        {"quality": "1.5", "heat": "3", "version": 1, "next": "/articles/"}, follow=True,
     )
 
-    assert "Scores must be whole numbers" in response.content.decode()
+    html = response.content.decode()
+    assert "Scores not saved. Quality must be a whole number between -2,147,483,648 and 2,147,483,647." in html
+    assert f'name="quality" value="1.5" form="scores-{article.pk}" required aria-invalid="true">' in html
+    assert f'id="heat-{article.pk}" name="heat" value="3" form="scores-{article.pk}"' in html
+    assert f'id="quality-{other.pk}" name="quality" value="40"' in html
     assert Article.objects.get(pk=article.pk).quality == 50
+    assert f'value="1.5"' not in queue(editor_client).content.decode()  # shown once, then the stored value again
+
+
+def test_inline_heat_left_empty_is_not_scored(editor_client):
+    article = make_article(quality=50, heat=30)
+
+    editor_client.post(reverse("articles:scores", args=[article.pk]), {"quality": "50", "heat": "", "version": 1})
+
+    assert Article.objects.get(pk=article.pk).heat == -1
+    row = queue(editor_client).content.decode()
+    assert f'id="heat-{article.pk}" name="heat" value="" form="scores-{article.pk}" placeholder="not scored">' in row
+
+
+def test_inline_heat_below_minus_one_is_refused_in_plain_words(editor_client):
+    article = make_article(heat=30)
+
+    response = editor_client.post(
+        reverse("articles:scores", args=[article.pk]), {"quality": "50", "heat": "-5", "version": 1}, follow=True
+    )
+
+    message = "Heat must be a whole number between 0 and 2,147,483,647, or empty for not scored."
+    assert message in response.content.decode()
+    assert Article.objects.get(pk=article.pk).heat == 30
 
 
 def test_next_must_be_a_local_path(editor_client):
@@ -414,8 +462,50 @@ def test_edit_form_with_an_invalid_score_keeps_the_input_and_saves_nothing(edito
     )
 
     assert response.status_code == 400
-    assert "Kept text" in response.content.decode()
+    html = response.content.decode()
+    assert "Kept text" in html and f'value="{2**31}"' in html
+    assert "Quality must be a whole number between -2,147,483,648 and 2,147,483,647." in html
     assert Article.objects.get(pk=article.pk).version == 1
+
+
+def test_edit_form_shows_an_unscored_heat_empty_and_saving_it_empty_changes_nothing(editor_client):
+    article = make_article(heat=-3, excerpt="Old")
+    url = reverse("articles:edit", args=[article.pk])
+
+    page = editor_client.get(reverse("articles:review", args=[article.pk])).content.decode()
+    editor_client.post(url, {"excerpt": "New", "quality": "50", "heat": "", "status": "awaiting", "version": 1})
+
+    assert '<input type="number" name="heat" placeholder="not scored"' in page and 'value="-3"' not in page
+    article.refresh_from_db()
+    assert (article.excerpt, article.heat) == ("New", -3)
+    assert list(AuditEntry.objects.filter(article=article).values_list("field", flat=True)) == ["excerpt"]
+
+
+def test_edit_form_heat_emptied_is_not_scored_and_the_history_says_so(editor_client):
+    article = make_article(heat=40)
+
+    editor_client.post(
+        reverse("articles:edit", args=[article.pk]),
+        {"excerpt": article.excerpt, "quality": "50", "heat": "", "status": "awaiting", "version": 1},
+    )
+
+    assert Article.objects.get(pk=article.pk).heat == -1
+    page = editor_client.get(reverse("articles:review", args=[article.pk])).content.decode()
+    assert '<td class="value-old">40</td>' in page and '<td class="value-new">not scored</td>' in page
+
+
+def test_an_invalid_score_on_the_review_form_is_tied_to_its_field(editor_client):
+    article = make_article()
+
+    html = editor_client.post(
+        reverse("articles:edit", args=[article.pk]),
+        {"excerpt": "", "quality": "lots", "heat": "10", "status": "awaiting", "version": 1},
+    ).content.decode()
+
+    field = re.search(r'<input[^>]*name="quality"[^>]*>', html).group()
+    assert 'aria-invalid="true"' in field and 'aria-describedby="id_quality_error"' in field
+    message = "Quality must be a whole number between -2,147,483,648 and 2,147,483,647."
+    assert f'<ul class="errorlist" id="id_quality_error"><li>{message}</li></ul>' in html
 
 
 def test_two_editors_save_the_same_article_the_second_gets_the_conflict_and_the_first_change_survives(
@@ -478,6 +568,75 @@ def test_status_buttons_change_the_status_and_confirm_with_an_undo_button(editor
     assert f'value="{batch}"' in html and 'data-shortcut="z"' in html
 
 
+def test_status_buttons_offer_to_open_the_next_item_in_the_queue(editor_client):
+    first = make_article(heat=90)
+    second = make_article(heat=10)
+
+    html = editor_client.get(reverse("articles:review", args=[first.pk]), {"o": "-heat"}).content.decode()
+
+    assert f'name="then" value="/articles/{second.pk}/?o=-heat" id="then-next" data-then-next checked' in html
+    assert f'formaction="/articles/{first.pk}/publish/"' in html
+    assert f'formaction="/articles/{first.pk}/reject/"' in html
+
+
+def test_after_a_refused_edit_the_status_buttons_still_return_to_the_review_page(editor_client):
+    article = make_article()
+
+    html = editor_client.post(
+        reverse("articles:edit", args=[article.pk]) + "?o=-heat",
+        {"excerpt": "", "quality": "lots", "heat": "10", "status": "awaiting", "version": 1},
+    ).content.decode()
+
+    assert f'<input type="hidden" name="next" value="/articles/{article.pk}/?o=-heat">' in html
+
+
+def test_the_last_item_in_the_queue_has_no_next_to_open(editor_client):
+    article = make_article()
+
+    html = editor_client.get(reverse("articles:review", args=[article.pk])).content.decode()
+
+    assert 'name="then"' not in html and 'data-shortcut="p"' in html
+
+
+def test_publish_then_opens_the_next_item(editor_client):
+    article = make_article()
+    then = "/articles/12345/?status=awaiting"
+
+    response = editor_client.post(
+        reverse("articles:publish", args=[article.pk]), {"version": 1, "next": f"/articles/{article.pk}/", "then": then}
+    )
+
+    assert response["Location"] == then
+    assert Article.objects.get(pk=article.pk).status == Article.Status.PUBLISHED
+
+
+@pytest.mark.parametrize(
+    "then", ["https://evil.example/", "//evil.example/", "/\\evil.example/", "javascript:alert(1)", "articles/1/"]
+)
+def test_then_must_be_a_local_path(editor_client, then):
+    article = make_article()
+
+    response = editor_client.post(
+        reverse("articles:reject", args=[article.pk]), {"version": 1, "next": f"/articles/{article.pk}/", "then": then}
+    )
+
+    assert response["Location"] == f"/articles/{article.pk}/"
+    assert Article.objects.get(pk=article.pk).status == Article.Status.REJECTED
+
+
+def test_a_refused_change_stays_on_its_article_instead_of_moving_on(editor_client, editor):
+    article = make_article()
+    editorial.set_scores(article.pk, user=editor, source="admin", quality=1)
+
+    response = editor_client.post(
+        reverse("articles:publish", args=[article.pk]),
+        {"version": 1, "next": f"/articles/{article.pk}/?o=-heat", "then": "/articles/999/"},
+    )
+
+    assert response["Location"] == f"/articles/{article.pk}/?o=-heat"
+    assert Article.objects.get(pk=article.pk).status == Article.Status.AWAITING_REVIEW
+
+
 def test_unpublish_returns_an_article_to_the_queue(editor_client, editor):
     article = make_article(status=Article.Status.PUBLISHED)
 
@@ -518,13 +677,37 @@ def test_queue_query_count_does_not_grow_with_the_page_size(editor_client, djang
     for _ in range(50):
         make_article(images=2, topics=["Space", "Chess"], is_possible_duplicate=True)
     url = reverse("articles:queue")
+    editor_client.get(url)  # the filter suggestions, cached for a minute (their cost: the test below)
     small = count_queries(editor_client, url + "?size=5")
 
     with django_assert_num_queries(small):
         response = editor_client.get(url + "?size=50")
 
     assert len(response.context["page"].items) == 50
-    assert small <= 9  # session, user, permissions, suggestions, page ids, rows, topics
+    assert small == 7  # session, user, two for permissions, page ids, rows, topics
+
+
+def test_filter_suggestions_cost_four_bounded_queries_then_none_for_a_minute(editor_client, django_assert_num_queries):
+    for n in range(30):
+        make_article(category=f"category {n % 7}", type=f"type {n % 3}", provider=make_provider(f"p{n % 5}.example"),
+                     topics=[f"Topic {n % 4}"])
+
+    with django_assert_num_queries(4):  # categories, types (index walks), providers, topics (LIMITed)
+        suggestions = selectors.filter_suggestions()
+    with django_assert_num_queries(0):
+        assert selectors.filter_suggestions() == suggestions
+
+    assert len(suggestions["categories"]) == 7 and len(suggestions["types"]) == 3
+    assert len(suggestions["providers"]) == 5 and len(suggestions["topics"]) == 4
+
+
+def test_the_filter_form_offers_known_providers_and_topics(editor_client):
+    make_article(provider=make_provider("harbour.example", name="Harbour Gazette"), topics=["Machine learning"])
+
+    html = queue(editor_client).content.decode()
+
+    assert 'list="providers"' in html and '<option value="harbour.example">Harbour Gazette</option>' in html
+    assert 'list="topics"' in html and '<option value="machine-learning">Machine learning</option>' in html
 
 
 def test_review_page_query_count_does_not_grow_with_images_and_related(editor_client, django_assert_num_queries):
@@ -545,6 +728,7 @@ def test_queue_query_count_with_django_assert_num_queries(editor_client, django_
     for _ in range(40):
         make_article(topics=["Space"])
     url = reverse("articles:queue")
+    editor_client.get(url)  # the filter suggestions, cached
     small = count_queries(editor_client, url + "?size=10&o=-heat&topic=space")
 
     with django_assert_num_queries(small):
@@ -618,7 +802,7 @@ def test_filter_suggestions_list_known_categories_and_types_without_the_empty_on
 
     suggestions = editor_client.get(reverse("articles:queue")).context["suggestions"]
 
-    assert suggestions == {"categories": ["news", "sport"], "types": ["article", "video"]}
+    assert (suggestions["categories"], suggestions["types"]) == (["news", "sport"], ["article", "video"])
 
 
 def test_a_deep_page_keeps_the_queue_order_and_the_rows_details(editor_client):
@@ -663,3 +847,42 @@ def test_review_page_history_shows_status_labels_not_codes(editor_client, editor
     history = html[html.index('id="history-title"'):]
     assert '<td class="value-old">Awaiting review</td>' in history
     assert '<td class="value-new">Published</td>' in history
+
+
+# --- the site around the pages -----------------------------------------------------------------
+
+
+def test_logging_out_says_so_on_the_login_page(editor_client):
+    response = editor_client.post(reverse("logout"), follow=True)
+
+    assert response.redirect_chain == [(reverse("login"), 302)]
+    assert "You are logged out." in response.content.decode()
+    assert not response.wsgi_request.user.is_authenticated
+
+
+def test_logging_out_of_the_admin_says_so_too(staff_editor_client):
+    response = staff_editor_client.post(reverse("admin:logout"), follow=True)
+
+    assert "You are logged out." in response.content.decode()
+
+
+def test_favicon_ico_is_our_icon_for_anyone(client):
+    response = client.get("/favicon.ico", follow=True)
+
+    assert response.status_code == 200 and response["Content-Type"] == "image/svg+xml"
+    assert response.redirect_chain[-1][0].endswith("/static/articles/favicon.svg")
+    assert b"<svg" in b"".join(response.streaming_content)
+
+
+def test_dates_read_the_same_on_every_page_and_in_the_admin(editor_client, staff_editor_client):
+    moment = dt.datetime(2024, 5, 1, 10, 5, tzinfo=dt.timezone.utc)
+    article = make_article(published_date_time=moment)
+    ImportRun.objects.create(status=ImportRun.Status.FINISHED)
+    ImportRun.objects.update(started_at=moment)
+
+    assert ">01 May 2024</time>" in queue(editor_client).content.decode()
+    review = editor_client.get(reverse("articles:review", args=[article.pk])).content.decode()
+    assert ">01 May 2024 10:05</time>" in review
+    assert ">01 May 2024 10:05</time>" in editor_client.get(reverse("articles:dashboard")).content.decode()
+    admin_page = staff_editor_client.get(reverse("admin:articles_article_changelist")).content.decode()
+    assert "01 May 2024 10:05" in admin_page

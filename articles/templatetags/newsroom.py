@@ -14,6 +14,7 @@ from django.utils.text import capfirst
 from articles import timestamps
 from articles.display import opaque, short_text
 from articles.middleware import EMBED_HOSTS
+from articles.schema import NOT_SCORED, is_unscored
 from articles.urlnorm import link_url
 
 register = template.Library()
@@ -119,11 +120,17 @@ def undo_batch(message) -> str:
     return ""
 
 
+@register.filter
+def score(value, kind: str) -> str:
+    """A quality or heat as text: an unscored heat reads "not scored"."""
+    return NOT_SCORED if value is None or is_unscored(kind, value) else str(value)
+
+
 @register.simple_tag
 def score_badge(kind: str, value) -> SafeString:
-    """A quality or heat value with a level (low/mid/high) for its colour; heat -1 reads "not scored"."""
-    if value is None or (kind == "heat" and value < 0):
-        level, shown = "none", "–"
+    """A quality or heat value with a level (low/mid/high) for its colour; an unscored heat reads "not scored"."""
+    if value is None or is_unscored(kind, value):
+        level, shown = "none", NOT_SCORED
     else:
         level = "high" if value >= 100 else "mid" if value >= 50 else "low"
         shown = conditional_escape(value)
@@ -166,18 +173,22 @@ def bar_chart(
     for index, bar in enumerate(bars):
         height = round(bar.value / peak * CHART_HEIGHT) if bar.value else 0
         x = index * (bar_width + CHART_BAR_GAP)
+        # Labels wider than their bar: the last one ends at the chart's edge instead of running past it.
+        ends_at_edge = index == len(bars) - 1 and label_every > 1
         shapes.append({
             "bar": bar,
             "x": x,
             "y": CHART_HEIGHT - height,
             "height": max(height, 1 if bar.value else 0),
             "label_x": x + bar_width / 2,
-            "show_label": index % label_every == 0,
+            "label_end": x + bar_width if ends_at_edge else None,
+            "show_label": (len(bars) - 1 - index) % label_every == 0,  # counted back from the last bar: it is labelled
             "href": f"{link}?{bar.query}" if link and bar.query else "",
         })
     return {
         "shapes": shapes,
         "caption": caption,
+        "linked": bool(link),  # bars that are links make the chart a group of links, not one image
         "show_values": show_values,
         "bar_width": bar_width,
         "width": max(len(bars) * (bar_width + CHART_BAR_GAP) - CHART_BAR_GAP, 1),

@@ -18,10 +18,11 @@ from urllib.parse import quote
 from django import template
 from django.middleware.csrf import get_token
 from django.urls import reverse
-from django.utils.dateformat import format as format_date
+from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
 
 from articles import timestamps
+from articles.schema import NOT_SCORED, is_unscored
 from articles.urlnorm import link_url
 
 from .newsroom import markers, score_badge, status_badge
@@ -41,6 +42,7 @@ class RowContext:
     csrf_input: str
     review_url: UrlPerArticle
     scores_url: UrlPerArticle
+    typed_scores: dict  # a row's refused scores as the editor typed them (`views.scores`): id, quality, heat, invalid
 
     @classmethod
     def from_template(cls, context) -> RowContext:
@@ -54,6 +56,7 @@ class RowContext:
             csrf_input=f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(get_token(request))}">',
             review_url=UrlPerArticle("articles:review"),
             scores_url=UrlPerArticle("articles:scores"),
+            typed_scores=context.get("typed_scores") or {},
         )
 
 
@@ -95,8 +98,9 @@ def queue_row(article, shared: RowContext) -> str:
     cells.append(f'<td class="col-provider">{provider_link(article.provider, shared)}</td>')
     cells.append(f'<td class="col-date">{published_date(article.published_date_time)}</td>')
     if shared.can_change:
-        cells.append(score_input("quality", article.quality, pk, title))
-        cells.append(score_input("heat", article.heat, pk, title))
+        typed = shared.typed_scores if shared.typed_scores.get("id") == pk else {}
+        cells.append(score_input("quality", article.quality, pk, title, typed))
+        cells.append(score_input("heat", article.heat, pk, title, typed))
         cells.append(
             f'<td class="col-save"><form method="post" action="{shared.scores_url(pk)}" '
             f'id="scores-{pk}" class="inline-form">{shared.csrf_input}'
@@ -106,8 +110,8 @@ def queue_row(article, shared: RowContext) -> str:
             "</form></td>"
         )
     else:
-        cells.append(f'<td class="num">{score_badge("quality", article.quality)}</td>')
-        cells.append(f'<td class="num">{score_badge("heat", article.heat)}</td>')
+        cells.append(f'<td class="num col-score" data-label="Quality">{score_badge("quality", article.quality)}</td>')
+        cells.append(f'<td class="num col-score" data-label="Heat">{score_badge("heat", article.heat)}</td>')
     cells.append(f'<td class="col-status">{status_badge(article)}</td></tr>')
     return "".join(cells)
 
@@ -139,13 +143,23 @@ def published_date(value) -> str:
     if value is None:
         return '<span class="subtle">—</span>'
     local = timestamps.shown(value)
-    return f'<time datetime="{escape(local.isoformat())}">{escape(format_date(local, "d M Y"))}</time>'
+    return f'<time datetime="{escape(local.isoformat())}">{escape(date_format(local))}</time>'
 
 
-def score_input(kind: str, value, pk: int, title: str) -> str:
+def score_input(kind: str, value, pk: int, title: str, typed: dict) -> str:
+    """The row's `kind` score as an input: what the editor typed when it was refused, else the article's value;
+    an unscored heat is empty with "not scored" as its placeholder (and may be saved empty)."""
     label = "Quality" if kind == "quality" else "Heat"
+    if kind in typed:
+        shown = escape(str(typed[kind]))
+    else:
+        shown = "" if is_unscored(kind, value) else escape(str(value))
+    extra = f' placeholder="{NOT_SCORED}"' if kind == "heat" else " required"
+    if kind in typed.get("invalid", ()):
+        extra += ' aria-invalid="true"'
     return (
-        f'<td class="num col-score"><label for="{kind}-{pk}" class="visually-hidden">{label} of “{title}”</label>'
-        f'<input type="number" class="score-input" id="{kind}-{pk}" name="{kind}" value="{value}" '
-        f'form="scores-{pk}" required></td>'
+        f'<td class="num col-score" data-label="{label}">'
+        f'<label for="{kind}-{pk}" class="visually-hidden">{label} of “{title}”</label>'
+        f'<input type="number" class="score-input" id="{kind}-{pk}" name="{kind}" value="{shown}" '
+        f'form="scores-{pk}"{extra}></td>'
     )

@@ -6,9 +6,28 @@
   var root = document.documentElement;
   root.classList.add("js");
 
+  /* Keys typed into a text field, a select or an editable region are text, not shortcuts. A focused
+     checkbox, radio or button takes no text: after ticking a row, p still publishes the checked rows. */
+  var NOT_TEXT = /^(checkbox|radio|button|submit|reset|image|file|color|range|hidden)$/;
+
   function isTyping(target) {
     if (!target || !target.closest) return false;
-    return Boolean(target.closest("input, textarea, select, [contenteditable=''], [contenteditable='true']"));
+    if (target.closest("textarea, select, [contenteditable=''], [contenteditable='true']")) return true;
+    return target.matches("input") && !NOT_TEXT.test(target.type);
+  }
+
+  function remember(name, value) {
+    try { window.sessionStorage.setItem(name, value); } catch (error) { /* storage off: nothing kept */ }
+  }
+
+  function recall(name) {
+    try {
+      var value = window.sessionStorage.getItem(name);
+      window.sessionStorage.removeItem(name);
+      return value;
+    } catch (error) {
+      return null;
+    }
   }
 
   function usable(element) {
@@ -24,12 +43,21 @@
   }
 
   function activate(element) {
+    var folded = element.closest("details:not([open])");
+    if (folded) folded.open = true;
     if (element.matches("input, textarea, select")) {
       element.focus();
       if (element.select && element.type !== "number") element.select();
     } else {
       element.click();
     }
+  }
+
+  /* The queue's filter panel is open in the page (and on a desktop); on a phone it starts folded,
+     unless it shows an error, so the first screen shows articles. */
+  var filterPanel = document.querySelector("[data-filter-panel]");
+  if (filterPanel && window.matchMedia("(max-width: 900px)").matches && !filterPanel.querySelector(".form-errors")) {
+    filterPanel.open = false;
   }
 
   /* --- the shortcuts overlay ------------------------------------------------------ */
@@ -91,6 +119,38 @@
     });
   });
 
+  /* The selection survives the reload after an action or a score save: the row named by the
+     #row-N the page comes back to, else the row remembered on submit or, when the action took it out
+     of the filtered queue, the first row after it that is still there (else the last row). */
+  var POSITION = "newsroom:queue-row";
+  var here = window.location.pathname + window.location.search;
+
+  document.addEventListener("submit", function (event) {
+    var row = rows[current];
+    if (row && event.target.closest && event.target.closest(".queue")) {
+      var from = rows.slice(current).map(function (each) { return each.id; });
+      remember(POSITION, JSON.stringify({ page: here, ids: from }));
+    }
+  });
+
+  function restoreSelection() {
+    var saved = null;
+    try { saved = JSON.parse(recall(POSITION) || "null"); } catch (error) { saved = null; }
+    var index = -1;
+    if (/^#row-\d+$/.test(window.location.hash)) {
+      index = rows.indexOf(document.getElementById(window.location.hash.slice(1)));
+    }
+    if (index < 0 && saved && saved.page === here && Array.isArray(saved.ids)) {
+      for (var i = 0; i < saved.ids.length && index < 0; i += 1) {
+        index = rows.indexOf(document.getElementById(saved.ids[i]));
+      }
+      if (index < 0) index = rows.length - 1;
+    }
+    if (index >= 0) selectRow(index);
+  }
+
+  if (rows.length) restoreSelection();
+
   var bulkForm = document.getElementById("bulk");
   var selectAll = document.querySelector("[data-select-all]");
   var countLabel = document.querySelector("[data-selection-count]");
@@ -135,12 +195,48 @@
     return true;
   }
 
+  /* --- the review page: mark and next ------------------------------------------------- */
+
+  /* "Then open the next item" is a setting this browser keeps; Shift with p, u or x inverts it once. */
+  var thenNext = document.querySelector("[data-then-next]");
+  var STAY = "newsroom:stay-after-action";
+
+  function applyThenNextSetting() {
+    try {
+      thenNext.checked = window.localStorage.getItem(STAY) !== "1";
+    } catch (error) { /* storage off: the page's default */ }
+  }
+
+  if (thenNext) {
+    applyThenNextSetting();
+    window.addEventListener("pageshow", applyThenNextSetting);
+    thenNext.addEventListener("change", function () {
+      try { window.localStorage.setItem(STAY, thenNext.checked ? "0" : "1"); } catch (error) { /* not kept */ }
+    });
+  }
+
+  function statusAction(key, invert) {
+    var button = firstUsable("#status-actions [data-shortcut='" + key + "']");
+    if (!button) return false;
+    if (thenNext && invert) thenNext.checked = !thenNext.checked;
+    button.click();
+    return true;
+  }
+
   /* --- the key map ------------------------------------------------------------------ */
 
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape" && closeShortcuts()) {
       event.preventDefault();
       return;
+    }
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && !event.altKey && event.target.closest) {
+      var saving = event.target.closest("form[data-submit-shortcut]");
+      if (saving) {
+        event.preventDefault();
+        if (saving.requestSubmit) saving.requestSubmit(); else saving.submit();
+        return;
+      }
     }
     if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
     if (isTyping(event.target)) {
@@ -161,7 +257,7 @@
       return;
     }
     if (rows.length && (key === "o" || key === "Enter") && rows[current]) {
-      if (key === "Enter" && event.target.closest && event.target.closest("a, button")) return;
+      if (key === "Enter" && event.target.closest && event.target.closest("a, button, input, summary")) return;
       var link = rows[current].querySelector("[data-row-link]");
       if (link) {
         event.preventDefault();
@@ -178,7 +274,9 @@
         return;
       }
     }
-    if ((key === "p" || key === "u" || key === "x") && bulkAction(key)) {
+    var action = key.toLowerCase();
+    if ((action === "p" || action === "u" || action === "x") &&
+        (bulkAction(action) || statusAction(action, event.shiftKey))) {
       event.preventDefault();
       return;
     }

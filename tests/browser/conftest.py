@@ -5,9 +5,12 @@ Skips cleanly without /usr/bin/chromium or the playwright package; never downloa
 
 import importlib
 import os
+import re
 from pathlib import Path
 
 import pytest
+
+from tests.builders import make_article
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -39,17 +42,31 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server, roles, monkeypatch):
+def open_page(browser, live_server, roles, monkeypatch):
+    """A function that opens a page in a new browser context (`browser.new_context` options), closed at the end."""
     # The browser keeps connections alive, and a live-server thread serving one keeps its database
     # connection for CONN_MAX_AGE: without this, PostgreSQL refuses to drop the test database at the end.
     from django.db import connections
 
     monkeypatch.setitem(connections.settings["default"], "CONN_MAX_AGE", 0)
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1440, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
+    contexts = []
+
+    def open_page(**options):
+        defaults = {"base_url": live_server.url, "viewport": {"width": 1440, "height": 900}}
+        context = browser.new_context(**{**defaults, **options})
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(open_page):
+    return open_page()
 
 
 @pytest.fixture
@@ -90,3 +107,33 @@ def roles_restored_after_flush(django_db_blocker):
         _flushed.clear()
         with django_db_blocker.unblock():
             ensure_roles()
+
+
+def expect(page):
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(page)
+
+
+@pytest.fixture
+def newsroom(roles, live_server):
+    """Nine articles awaiting review (six about the harbour, newest first) and one published,
+    with thumbnails the live server itself serves (the tests never leave the machine)."""
+    from articles.models import Article, ArticleImage
+
+    harbour = [
+        make_article(title=f"Harbour story {i}", quality=40 + i, heat=10 * i, topics=["Transport"]) for i in range(6)
+    ]
+    others = [make_article(title=f"Forest story {i}") for i in range(3)]
+    make_article(title="Harbour story already out", status=Article.Status.PUBLISHED)
+    ArticleImage.objects.update(url=f"{live_server.url}/static/sample/harbor.svg")
+    return {"harbour": harbour, "others": others}
+
+
+def log_in(page, username: str) -> None:
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/$"))
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill("pw-" + username)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()

@@ -5,39 +5,11 @@ import re
 
 import pytest
 
-from articles.models import Article, ArticleImage, AuditEntry
+from articles.models import Article, AuditEntry
+from tests.browser.conftest import expect, log_in
 from tests.conftest import make_user
-from tests.builders import make_article
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def expect(page):
-    from playwright.sync_api import expect as playwright_expect
-
-    return playwright_expect(page)
-
-
-@pytest.fixture
-def newsroom(roles, live_server):
-    """Nine articles awaiting review (six about the harbour, newest first) and one published,
-    with thumbnails the live server itself serves (the tests never leave the machine)."""
-    harbour = [
-        make_article(title=f"Harbour story {i}", quality=40 + i, heat=10 * i, topics=["Transport"]) for i in range(6)
-    ]
-    others = [make_article(title=f"Forest story {i}") for i in range(3)]
-    make_article(title="Harbour story already out", status=Article.Status.PUBLISHED)
-    ArticleImage.objects.update(url=f"{live_server.url}/static/sample/harbor.svg")
-    return {"harbour": harbour, "others": others}
-
-
-def log_in(page, username: str) -> None:
-    page.goto("/")
-    expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/$"))
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill("pw-" + username)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
 
 
 def test_editor_reviews_edits_publishes_moves_on_and_bulk_publishes(page, newsroom, artifacts):
@@ -66,8 +38,8 @@ def test_editor_reviews_edits_publishes_moves_on_and_bulk_publishes(page, newsro
     expect(page.get_by_role("status").filter(has_text="Saved the excerpt and quality")).to_be_visible()
     expect(page.locator(".excerpt")).to_have_text("The harbour reopens on Monday after the storm.")
 
-    # Publish it with the keyboard; the confirmation offers an undo.
-    page.keyboard.press("p")
+    # Publish it with the keyboard, staying on it (Shift); the confirmation offers an undo.
+    page.keyboard.press("Shift+P")
     confirmation = page.get_by_role("status").filter(has_text="Published “Harbour story 0”.")
     expect(confirmation).to_be_visible()
     expect(confirmation.get_by_role("button", name="Undo")).to_be_visible()
