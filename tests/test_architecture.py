@@ -11,16 +11,16 @@ APP = Path(__file__).resolve().parent.parent / "articles"
 FLOW = [
     # 1. the file format: pure Python
     "yaml_loader", "frontmatter", "urlnorm", "schema", "validation", "cursors", "generator",
-    # 2. the stored model
-    "models",
+    # 2. the stored model, and how its values read
+    "models", "display",
     # 3. writes
     "reading", "editorial", "import_writer", "importing", "exporting",
     # 4. reads
     "timestamps", "paging", "search", "filters", "selectors", "published",
     # 5. the web
     "throttling", "middleware", "forms",
-    "templatetags.newsroom", "templatetags.queue_rows",
-    "admin_rendering", "templatetags.admin_rows",
+    "templatetags.newsroom", "templatetags.queue_rows", "templatetags.newsroom_admin",
+    "admin_dates", "admin_lists",
     "views", "urls", "feeds", "api", "public_urls",
     "admin",
     "apps",
