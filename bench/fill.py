@@ -211,26 +211,39 @@ def add_editorial_state(editor) -> dict[str, int]:
     )}
 
 
-def defer_search_indexes() -> bool:
-    """Migrate; on an empty PostgreSQL database stop before the trigram indexes and say so.
+def defer_search_indexes() -> list[str]:
+    """Migrate; on an empty PostgreSQL database drop the trigram (GIN) indexes and return their definitions.
 
     Building a GIN index once over loaded rows is several times cheaper than
     updating it row by row during the load (the usual bulk-loading advice).
+    The whole schema is migrated first, so the import writes every column
+    the code knows (its run log included).
     """
     from django.core.management import call_command
     from django.db import connection
-    from django.db.migrations.recorder import MigrationRecorder
 
-    if connection.vendor == "postgresql":
-        applied = MigrationRecorder(connection).applied_migrations() if "django_migrations" in connection.introspection.table_names() else {}
-        if ("articles", "0003_search_indexes") not in applied:
-            call_command("migrate", "articles", "0002", verbosity=0)
-            from articles.models import Article
+    from articles.models import Article
 
-            if not Article.objects.exists():
-                return True
     call_command("migrate", verbosity=0)
-    return False
+    if connection.vendor != "postgresql" or Article.objects.exists():
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename LIKE %s AND indexdef LIKE %s",
+            ["articles%", "%gin_trgm_ops%"],
+        )
+        deferred = cursor.fetchall()
+        for name, _ in deferred:
+            cursor.execute(f'DROP INDEX "{name}"')
+    return [definition for _, definition in deferred]
+
+
+def build_search_indexes(definitions: list[str]) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for definition in definitions:
+            cursor.execute(definition)
 
 
 def clone_articles(copies: int) -> None:
@@ -299,7 +312,6 @@ def main() -> int:
     arguments = parse_arguments()
     configure_django(arguments.sqlite)
 
-    from django.core.management import call_command
     from django.db import connection
 
     deferred = defer_search_indexes()
@@ -343,8 +355,8 @@ def main() -> int:
         print(f"VACUUM FULL: {time.perf_counter() - vacuum_started:.1f} s")
     if deferred:
         before_indexes = time.perf_counter()
-        call_command("migrate", verbosity=0)
-        print(f"search indexes (migration 0003) built after the load: {time.perf_counter() - before_indexes:.1f} s")
+        build_search_indexes(deferred)
+        print(f"search indexes ({len(deferred)}) built after the load: {time.perf_counter() - before_indexes:.1f} s")
     with connection.cursor() as cursor:
         # planner statistics and (PostgreSQL) the visibility map for index-only scans, as autovacuum keeps them
         cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
