@@ -44,16 +44,16 @@ def parse_arguments() -> argparse.Namespace:
 
 def generate(workdir: Path, counts: list[int], seed: int) -> dict[int, Path]:
     """One directory per count, the largest written, the others hard links to a prefix of it; streamed,
-    so a million files never sit in this process's memory as a list. A corpus finished before in
-    `workdir` (its marker file says so) is reused."""
+    so a million files never sit in this process's memory as a list. Directories finished before in
+    `workdir` (their marker files say so) are reused."""
     sys.path.insert(0, str(ROOT))
     from articles.frontmatter import dump
     from articles.generator import iter_items
 
     largest = max(counts)
-    directories = {count: workdir / f"n{count}" for count in counts}
-    marker = workdir / ("corpus-seed{}-{}.complete".format(seed, "-".join(map(str, sorted(counts)))))
-    if marker.exists():
+    directories = {count: workdir / f"n{count}-seed{seed}" for count in counts}
+    markers = [directory.with_name(directory.name + ".complete") for directory in directories.values()]
+    if all(marker.exists() for marker in markers):
         return directories
     for directory in directories.values():
         directory.mkdir(parents=True, exist_ok=True)
@@ -67,7 +67,8 @@ def generate(workdir: Path, counts: list[int], seed: int) -> dict[int, Path]:
             link = directories[count] / name
             link.unlink(missing_ok=True)
             os.link(path, link)
-    marker.touch()
+    for marker in markers:
+        marker.touch()
     return directories
 
 
