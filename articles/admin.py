@@ -421,7 +421,7 @@ class ImportRunAdmin(ReadOnlyAdmin):
 
     @admin.display(description="Errors")
     def error_count(self, run):
-        return len(run.errors or [])
+        return max(run.rejected, len(run.errors or []))
 
     @admin.display(description="Errors")
     def error_table(self, run):
@@ -432,7 +432,8 @@ class ImportRunAdmin(ReadOnlyAdmin):
             "", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
             ((e.get("path", ""), e.get("line") or "", e.get("message", "")) for e in errors[:IMPORT_ERRORS_SHOWN]),
         )
-        more = f"… and {len(errors) - IMPORT_ERRORS_SHOWN} more." if len(errors) > IMPORT_ERRORS_SHOWN else ""
+        hidden = max(run.rejected, len(errors)) - min(len(errors), IMPORT_ERRORS_SHOWN)  # the log keeps the first ones
+        more = f"… and {hidden} more." if hidden else ""
         return format_html(
             "<table><thead><tr><th>File</th><th>Line</th><th>Problem</th></tr></thead><tbody>{}</tbody></table>{}",
             rows, more,

@@ -35,6 +35,7 @@ from .validation import FileError
 
 logger = logging.getLogger(__name__)
 MAX_WARNINGS_KEPT = 1000  # in the run's log; each one also reaches `on_result`
+MAX_ERRORS_KEPT = 1000  # likewise; the count of rejected files stays exact
 
 DEFAULT_MAX_BYTES = 1024 * 1024
 DEFAULT_BATCH_SIZE = 1000
@@ -67,7 +68,7 @@ class ImportSummary:
     unchanged: int = 0
     rejected: int = 0
     skipped: int = 0
-    errors: list[FileError] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)  # the first MAX_ERRORS_KEPT of them
     warnings: list[str] = field(default_factory=list)  # the first MAX_WARNINGS_KEPT of them
 
     def count(self, result: FileResult) -> None:
@@ -77,7 +78,7 @@ class ImportSummary:
                 self.warnings.extend(result.warnings)
             return
         self.files += 1
-        if result.error:
+        if result.error and len(self.errors) < MAX_ERRORS_KEPT:
             self.errors.append(result.error)
 
     def __str__(self) -> str:

@@ -486,6 +486,18 @@ def test_import_runs_are_read_only_and_show_their_errors(editor_admin):
     assert editor_admin.get(reverse("admin:articles_importrun_add")).status_code == 403
 
 
+def test_an_import_run_says_how_many_errors_its_log_left_out(editor_admin):
+    run = ImportRun.objects.create(
+        status="finished", files=1200, rejected=1200,
+        errors=[{"path": f"/data/bad-{i}.md", "line": 1, "message": "no front matter"} for i in range(2)],
+    )
+
+    detail = editor_admin.get(reverse("admin:articles_importrun_change", args=[run.pk]))
+
+    html = detail.content.decode()
+    assert "/data/bad-1.md" in html and "… and 1198 more." in html
+
+
 def test_audit_entries_are_listed_read_only(editor_admin):
     article = make_article()
     editorial.publish(article.pk, user=None, source="command")

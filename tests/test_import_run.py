@@ -155,3 +155,20 @@ def test_the_command_prints_each_warning_once_and_reports_skipped_entries(tmp_pa
     assert err.count("pipe.md") == 1 and "skipped:" in err
     rows = [line for line in report.read_text().splitlines() if '"skipped"' in line]
     assert len(rows) == 1 and "pipe.md" in rows[0]
+
+
+def test_the_run_log_keeps_the_first_errors_and_counts_every_rejected_file(tmp_path, monkeypatch):
+    """Memory: a run of a million bad files must not hold a million errors; the report file has each one."""
+    monkeypatch.setattr(importing, "MAX_ERRORS_KEPT", 2)
+    write_item(tmp_path, "good")
+    for index in range(3):
+        (tmp_path / f"bad-{index}.md").write_text("no front matter\n")
+    results = []
+
+    summary = import_paths([tmp_path], on_result=results.append)
+
+    assert (summary.created, summary.rejected) == (1, 3)
+    assert [error.path[-8:] for error in summary.errors] == ["bad-0.md", "bad-1.md"]
+    assert [r.status for r in results].count("rejected") == 3
+    run = ImportRun.objects.get()
+    assert run.rejected == 3 and [error["path"][-8:] for error in run.errors] == ["bad-0.md", "bad-1.md"]
