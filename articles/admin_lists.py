@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from . import paging, timestamps
+from .schema import MAX_ID
 from .selectors import distinct_values
 
 
@@ -92,12 +93,11 @@ class LargeTableAdmin:
 
 
 ID = re.compile(r"[0-9]{1,19}")
-ID_MAX = 2**63 - 1  # a BigAutoField
 
 
 def is_id(value: str) -> bool:
     """Whether `value` can be a primary key: a database compares it (`pk__in` has no overflow check)."""
-    return bool(ID.fullmatch(value)) and int(value) <= ID_MAX
+    return bool(ID.fullmatch(value)) and int(value) <= MAX_ID
 
 
 def parse_id(value: str, name: str) -> int:

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from . import editorial
 from .models import Article
-from .schema import EDITABLE_FIELDS, INT32, NOT_SCORED, UNSCORED_HEAT, is_unscored
+from .schema import EDITABLE_FIELDS, INT32, MAX_ID, NOT_SCORED, UNSCORED_HEAT, is_unscored
 
 STATUS_ACTIONS = {
     "publish": Article.Status.PUBLISHED,
@@ -13,7 +13,6 @@ STATUS_ACTIONS = {
     "reject": Article.Status.REJECTED,
 }
 MAX_BULK = 500
-MAX_ID = 2**63 - 1  # the primary key column's range
 
 
 class ScoreField(forms.IntegerField):

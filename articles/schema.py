@@ -59,6 +59,7 @@ REJECTED = "rejected"
 EDITABLE_FIELDS = ("excerpt", "quality", "heat", "status")
 
 INT32 = (-(2**31), 2**31 - 1)
+MAX_ID = 2**63 - 1  # the primary keys' range (BigAutoField)
 
 # A heat the pipeline did not give is written -1; any negative heat reads "not scored". Quality has no such value.
 UNSCORED_HEAT = -1
