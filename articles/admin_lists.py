@@ -180,15 +180,15 @@ class CheckedParametersAdmin(admin.ModelAdmin):
         return super().get_object(request, object_id, from_field or None)
 
     def changelist_view(self, request, extra_context=None):
-        """A list's POST picks rows by id (action checkboxes, list_editable rows): anything else is refused with
-        a message, as Django refuses an empty selection, before a query is built from it."""
+        """An action's POST picks rows by id: anything else is refused with a message, as Django refuses an
+        empty selection, before a query is built from it."""
         if request.method == "POST":
-            row_id = re.compile(rf"form-\d+-{re.escape(self.opts.pk.name)}")
-            for name, values in request.POST.lists():
-                if name == helpers.ACTION_CHECKBOX_NAME or row_id.fullmatch(name):
-                    if not all(is_id(value) for value in values):
-                        self.message_user(request, f"{name}: not an id; nothing was changed.", messages.ERROR)
-                        return HttpResponseRedirect(request.get_full_path())
+            selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+            if not all(is_id(value) for value in selected):
+                self.message_user(
+                    request, f"{helpers.ACTION_CHECKBOX_NAME}: not an id; nothing was changed.", messages.ERROR
+                )
+                return HttpResponseRedirect(request.get_full_path())
         return super().changelist_view(request, extra_context)
 
 
