@@ -85,7 +85,7 @@ def update_article(
         if not diff:
             return ChangeResult("", 0, _nothing_changed(article, changes))
         batch = _new_batch()
-        _apply(
+        write_changes(
             Article.objects.filter(pk=article.pk),
             changes=diff,
             old_values={name: _json(getattr(article, name)) for name in diff},
@@ -141,7 +141,7 @@ def bulk_set_status(article_ids: Iterable[int] | QuerySet, *, status: str, user,
         if not to_change:
             return ChangeResult("", 0, _bulk_message(status, 0, len(rows)))
         batch = _new_batch()
-        count = _apply(
+        count = write_changes(
             Article.objects.filter(pk__in=ids).exclude(status=status),
             changes={"status": status},
             old_values={"status": _status_json()},
@@ -188,7 +188,7 @@ def undo(batch: str, *, user, source: str) -> ChangeResult:
         new_batch = _new_batch()
         count = 0
         for restore, article_ids in _undo_groups(by_article, current).items():
-            count += _apply(
+            count += write_changes(
                 Article.objects.filter(pk__in=article_ids),
                 changes={field: json.loads(old) for field, old, _ in restore},
                 old_values={field: _json(json.loads(new)) for field, _, new in restore},
@@ -253,20 +253,23 @@ def check_version(article: Article, *, expected_version: int) -> None:
 # writing ------------------------------------------------------------------------------
 
 
-def _apply(
+def write_changes(
     articles: QuerySet, *, changes: dict[str, Any], old_values: dict[str, Expression],
     editor_fields: list[list[str]], user, source: str, batch: str, action: str | None = None,
+    rule=None, import_run=None,
 ) -> int:
     """Logs, then writes, `changes` on every article of `articles`, whose rows the caller has locked.
 
     One INSERT per changed field and one UPDATE, however many articles.
-    `editor_fields` holds the current editor_fields of those articles.
+    `editor_fields` holds the current editor_fields of those articles. The editorial core's other modules
+    (clusters, rules) write through here too; a rule's change names the rule (and its import run) as actor.
     """
     now = timezone.now()
     for offset, (name, value) in enumerate(changes.items(), start=1):
         _log(
             articles, field=name, old_value=old_values[name], new_value=value,
             action=action or _action(name, value), user=user, source=source, batch=batch, at=now, offset=offset,
+            rule=rule, import_run=import_run,
         )
     update = {
         **changes,
@@ -286,7 +289,7 @@ def _apply(
 
 def _log(
     articles: QuerySet, *, field: str, old_value: Expression, new_value: Any, action: str, user,
-    source: str, batch: str, at, offset: int,
+    source: str, batch: str, at, offset: int, rule=None, import_run=None,
 ) -> None:
     """An editor's change of one field: one entry per article of `articles`, in a single INSERT … SELECT.
 
@@ -304,6 +307,8 @@ def _log(
         "new_value": _json(new_value),
         "batch": Value(batch, output_field=CharField()),
         "version": F("version") + offset,
+        "rule_id": Value(rule.pk if rule is not None else None, output_field=IntegerField()),
+        "import_run_id": Value(import_run.pk if import_run is not None else None, output_field=IntegerField()),
     }
     aliases = {f"audit_{name}": expression for name, expression in columns.items()}
     select = articles.order_by().annotate(**aliases).values_list(*aliases)

@@ -113,6 +113,19 @@ class Article(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     published_at = models.DateTimeField(null=True, blank=True)
+    needs_attention = models.BooleanField(default=False, help_text="Marked for an editor's attention (by a rule or an editor).")
+
+    # --- story clusters (articles.clustering) --------------------------------------
+    cluster = models.ForeignKey(
+        "StoryCluster", null=True, blank=True, on_delete=models.SET_NULL, related_name="members",
+        help_text="The story this article reports, with the other providers' items on it.",
+    )
+    folded_into_cluster = models.BooleanField(
+        default=False, help_text="A member other than its cluster's lead: the queue's one-row-per-story view folds it.",
+    )
+    cluster_set_by_editor = models.BooleanField(
+        default=False, help_text="An editor took it out of a cluster or joined clusters: clustering leaves it there.",
+    )
     imported_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -144,6 +157,9 @@ class Article(models.Model):
                 condition=models.Q(is_possible_duplicate=True),
             ),
             models.Index(Lower("title"), name="article_title_lower"),
+            models.Index(
+                fields=["needs_attention"], name="article_needs_attention", condition=models.Q(needs_attention=True),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -224,14 +240,92 @@ class RelatedArticle(models.Model):
         return self.title or self.web_url or ""
 
 
+class StoryCluster(models.Model):
+    """Articles that report the same story, from any provider; `lead` is the one the queue shows for all."""
+
+    lead = models.ForeignKey("Article", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    size = models.PositiveIntegerField(default=0, help_text="Number of member articles.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Story {self.pk} ({self.size} articles)"
+
+
+class ClusterBand(models.Model):
+    """One locality-sensitive hash band of an article's title and excerpt: articles sharing a band are candidates
+    for the same cluster, found through the index instead of by comparing with every article."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="cluster_bands")
+    band = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["band", "article"], name="clusterband_band_article")]
+
+
+class IngestRule(models.Model):
+    """An editor's rule, run in `position` order on imported articles: when every condition given holds,
+    its actions apply (audited with the rule as actor); `stop_here` skips the rules after it."""
+
+    class WordsIn(models.TextChoices):
+        TITLE = "title", "Title"
+        EXCERPT = "excerpt", "Excerpt"
+        EITHER = "either", "Title or excerpt"
+
+    class StatusAction(models.TextChoices):
+        NONE = "", "Leave the status"
+        PUBLISH = "publish", "Publish"
+        REJECT = "reject", "Reject"
+
+    position = models.PositiveIntegerField(default=0, db_index=True)
+    name = models.CharField(max_length=200)
+    enabled = models.BooleanField(default=False)
+    apply_to_changed = models.BooleanField(
+        default=False, help_text="Also run on articles a re-import changed (never on what an editor decided)."
+    )
+    # conditions: every one given must hold; an empty one matches everything
+    providers = models.JSONField(default=list, blank=True, help_text="Provider keys (domains).")
+    categories = models.JSONField(default=list, blank=True)
+    types = models.JSONField(default=list, blank=True)
+    topics = models.JSONField(default=list, blank=True, help_text="Topic names; any one of them.")
+    words = models.TextField(
+        blank=True, default="", help_text='Whole words or "quoted phrases"; any one of them. Not a regular expression.'
+    )
+    words_in = models.CharField(max_length=16, choices=WordsIn.choices, default=WordsIn.EITHER)
+    quality_min = models.IntegerField(null=True, blank=True)
+    quality_max = models.IntegerField(null=True, blank=True)
+    heat_min = models.IntegerField(null=True, blank=True)
+    heat_max = models.IntegerField(null=True, blank=True)
+    # actions
+    status_action = models.CharField(max_length=16, choices=StatusAction.choices, default=StatusAction.NONE, blank=True)
+    set_quality = models.IntegerField(null=True, blank=True)
+    set_heat = models.IntegerField(null=True, blank=True)
+    add_topic = models.CharField(max_length=255, blank=True, default="")
+    mark_for_attention = models.BooleanField(default=False)
+    stop_here = models.BooleanField(default=False, help_text="When this rule matches, the rules after it do not run.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        permissions = [("manage_rules", "Can add, change, reorder and apply ingest rules")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class AuditEntry(models.Model):
-    """One changed field of one article: who, when, from where, old and new value."""
+    """One changed field of one article: who (a user, or a rule), when, from where, old and new value."""
 
     class Source(models.TextChoices):
         DASHBOARD = "dashboard", "Dashboard"
         ADMIN = "admin", "Admin"
         COMMAND = "command", "Command"
         IMPORT = "import", "Import"
+        RULE = "rule", "Ingest rule"
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="audit_entries")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -243,6 +337,13 @@ class AuditEntry(models.Model):
     new_value = models.JSONField(null=True, blank=True)
     batch = models.CharField(max_length=32, blank=True, default="", help_text="Groups the entries of one action, for undo.")
     version = models.PositiveIntegerField(default=0, help_text="The article's version after this change.")
+    rule = models.ForeignKey(
+        IngestRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", help_text="The rule that made it."
+    )
+    import_run = models.ForeignKey(
+        "ImportRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The import run during which a rule made it.",
+    )
 
     class Meta:
         ordering = ["-at", "-id"]

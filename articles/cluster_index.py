@@ -1,0 +1,60 @@
+"""Story clusters in the database: which articles form one, and what the queue shows for each.
+
+`refresh_clusters` is the one place a cluster's size, lead and folded members are recomputed, after
+clustering (import, re-cluster) or an editor's cluster action changed who belongs to it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Iterable
+
+from django.db.models import Case, IntegerField, Value, When
+
+from .models import Article, StoryCluster
+
+Status = Article.Status
+
+
+def lead_order_key(member: dict) -> tuple:
+    """The lead is the member an editor should read first: one still awaiting review before the decided ones,
+    then the best scored, then the first published (the original report), then the first imported."""
+    published = member["published_date_time"]
+    return (
+        member["status"] != Status.AWAITING_REVIEW,
+        -member["quality"],
+        -member["heat"],
+        published is None,
+        published.timestamp() if published is not None else 0,
+        member["pk"],
+    )
+
+
+def refresh_clusters(cluster_ids: Iterable[int]) -> None:
+    """Recomputes size, lead and folded members of `cluster_ids`; a cluster left with fewer than two members
+    is dissolved (its last member stands alone again). Callers hold the member rows' locks."""
+    cluster_ids = sorted(set(cluster_ids))
+    if not cluster_ids:
+        return
+    members = defaultdict(list)
+    for row in Article.objects.filter(cluster_id__in=cluster_ids).order_by().values(
+        "pk", "cluster_id", "status", "quality", "heat", "published_date_time"
+    ):
+        members[row["cluster_id"]].append(row)
+    dissolved = [cluster_id for cluster_id in cluster_ids if len(members.get(cluster_id, ())) < 2]
+    kept = {cluster_id: sorted(rows, key=lead_order_key) for cluster_id, rows in members.items() if len(rows) >= 2}
+    if dissolved:
+        Article.objects.filter(cluster_id__in=dissolved).update(cluster=None, folded_into_cluster=False)
+        StoryCluster.objects.filter(pk__in=dissolved).delete()
+    if not kept:
+        return
+    leads = [rows[0]["pk"] for rows in kept.values()]
+    Article.objects.filter(cluster_id__in=list(kept)).update(
+        folded_into_cluster=Case(When(pk__in=leads, then=Value(False)), default=Value(True))
+    )
+    StoryCluster.objects.filter(pk__in=list(kept)).update(
+        lead_id=Case(*[When(pk=cluster_id, then=Value(rows[0]["pk"])) for cluster_id, rows in kept.items()],
+                     output_field=IntegerField()),
+        size=Case(*[When(pk=cluster_id, then=Value(len(rows))) for cluster_id, rows in kept.items()],
+                  output_field=IntegerField()),
+    )
