@@ -273,8 +273,15 @@ class WorkerPool:
         )
 
     def start(self, datas: list[bytes]) -> Iterator:
-        """Submit the batch now; its results, in order, as they are collected."""
-        return self._collect(datas, self.executor.map(parse_item, datas, chunksize=32))
+        """Submit the batch now; its results, in order, as they are collected. A pool a worker died in after
+        the last batch's results were all in (nothing noticed it then) is replaced first."""
+        try:
+            results = self.executor.map(parse_item, datas, chunksize=32)
+        except BrokenProcessPool:
+            self.executor.shutdown(wait=False, cancel_futures=True)
+            self.executor = self.new_executor()
+            results = self.executor.map(parse_item, datas, chunksize=32)
+        return self._collect(datas, results)
 
     def _collect(self, datas: list[bytes], results: Iterator) -> Iterator:
         collected = 0

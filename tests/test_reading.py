@@ -393,6 +393,25 @@ def test_a_worker_that_dies_does_not_end_the_run():
     assert all(not isinstance(result, reading.FileError) for result in collected + later)
 
 
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc to find the workers")
+def test_a_worker_that_dies_between_batches_does_not_end_the_run():
+    pool = reading.WorkerPool(2)
+    data = item_text("worker").encode()
+    try:
+        first = list(pool.start([data] * 10))
+        os.kill(children_of(os.getpid())[0], signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while not pool.executor._broken and time.monotonic() < deadline:  # the pool notices in its own thread
+            time.sleep(0.01)
+        assert pool.executor._broken, "the pool never noticed its dead worker"
+        later = list(pool.start([data] * 10))
+    finally:
+        pool.close()
+
+    assert len(first) == 10 and len(later) == 10
+    assert all(not isinstance(result, reading.FileError) for result in first + later)
+
+
 def test_a_file_its_worker_dies_on_is_that_files_error(monkeypatch):
     pool = reading.WorkerPool(1)
     deadly = item_text("deadly").encode()
