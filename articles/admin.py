@@ -149,7 +149,7 @@ class ArticleChangeList(DeclaredLookupsChangeList):
 @admin.register(Article)
 class ArticleAdmin(LargeTableAdmin, CheckedParametersAdmin):
     list_display = [
-        "headline", "provider", "published", "status", "quality", "heat", "possible_duplicate", "changed_upstream",
+        "headline", "provider", "published", "status", "quality", "heat", "flags",
     ]
     list_display_links = ["headline"]
     list_filter = [
@@ -238,13 +238,13 @@ class ArticleAdmin(LargeTableAdmin, CheckedParametersAdmin):
     def published(self, article):
         return shown_timestamp(article.published_date_time, self.get_empty_value_display())
 
-    @admin.display(description="Dup.", boolean=True, ordering="is_possible_duplicate")
-    def possible_duplicate(self, article):
-        return article.is_possible_duplicate
-
-    @admin.display(description="Changed", boolean=True, ordering="changed_since_review")
-    def changed_upstream(self, article):
-        return article.changed_since_review
+    @admin.display(description="Flags")
+    def flags(self, article):
+        """Possible duplicate and changed since review in one column: two boolean columns cost a column's
+        rendering each on every row, for a flag most rows do not have (the list filters select either)."""
+        return ", ".join(label for flag, label in (
+            (article.is_possible_duplicate, "possible duplicate"), (article.changed_since_review, "changed"),
+        ) if flag)
 
     # the change form's read-only parts --------------------------------------------------------
 

@@ -96,6 +96,22 @@ def test_changelist_shows_title_provider_and_scores(editor_admin, provider, topi
     assert "Publish selected articles" in html
 
 
+def test_changelist_flags_possible_duplicates_and_upstream_changes_in_one_column(editor_admin, provider, topic):
+    plain = make_listed_article(provider, topic, title="Plain")
+    both = make_listed_article(provider, topic, title="Flagged twice")
+    Article.objects.filter(pk=both.pk).update(is_possible_duplicate=True, changed_since_review=True)
+    changed = make_listed_article(provider, topic, title="Changed upstream")
+    Article.objects.filter(pk=changed.pk).update(changed_since_review=True)
+
+    html = editor_admin.get(CHANGELIST).content.decode()
+
+    rows = {title: row for row in html.split("<tr")[1:] for title in ("Plain", "Flagged twice", "Changed upstream")
+            if f">{title}</span>" in row}
+    assert '<td class="field-flags">possible duplicate, changed</td>' in rows["Flagged twice"]
+    assert '<td class="field-flags">changed</td>' in rows["Changed upstream"]
+    assert '<td class="field-flags">-</td>' in rows["Plain"]
+
+
 def test_changelist_edits_nothing_in_place(editor_admin):
     """Scores are edited inline on the queue; the admin list only selects rows for its actions."""
     article = make_article(quality=10)
