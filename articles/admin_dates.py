@@ -38,6 +38,13 @@ class DrillDown:
         lone_bounds = not args and len(kwargs) > 1 and all(type(a) in (Min, Max) for a in kwargs.values())
         if not lone_bounds:
             return super().aggregate(*args, **kwargs)
+        key = tuple(sorted((name, repr(a)) for name, a in kwargs.items()))
+        known = self.__dict__.setdefault("_known_bounds", {})
+        if key not in known:  # the date hierarchy asks for them, then `datetimes` does, on the same queryset
+            known[key] = self._bounds(**kwargs)
+        return dict(known[key])
+
+    def _bounds(self, **kwargs):
         if connections[self.db].vendor == "sqlite":
             bounds = {name: super(DrillDown, self).aggregate(**{name: a})[name] for name, a in kwargs.items()}
         else:

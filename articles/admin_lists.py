@@ -21,7 +21,7 @@ from django.utils.functional import cached_property
 
 from . import paging, timestamps
 from .schema import MAX_ID
-from .selectors import distinct_values
+from .selectors import filter_suggestions
 
 
 class LargeTablePaginator(Paginator):
@@ -259,13 +259,14 @@ class AutocompleteFilter(admin.SimpleListFilter):
 
 
 class IndexedValuesFilter(admin.AllValuesFieldListFilter):
-    """The field's values as choices, read from its index instead of a DISTINCT over every row."""
+    """The category or type values as choices: the queue filter's own suggestions (walked from the column's
+    index instead of a DISTINCT over every row, and kept for a minute), so both lists offer the same values."""
 
-    MAX_CHOICES = 200
+    SUGGESTIONS = {"category": "categories", "type": "types"}
 
     def __init__(self, field, request, params, model, model_admin, field_path):
         super().__init__(field, request, params, model, model_admin, field_path)
-        self.lookup_choices = [value for value in distinct_values(model, field.name, self.MAX_CHOICES) if value]
+        self.lookup_choices = filter_suggestions()[self.SUGGESTIONS[field.name]]
 
 
 def titled(filter_class, title: str):

@@ -272,6 +272,19 @@ def test_date_drill_down_takes_a_fixed_number_of_queries_however_spread_the_date
     assert [d.year for d in years] == list(range(2001, 2025, 3))
 
 
+def test_the_date_hierarchy_reads_the_date_range_once(editor_admin):
+    make_article(published_date_time=dt.datetime(2023, 5, 1, tzinfo=dt.timezone.utc))
+    make_article(published_date_time=dt.datetime(2025, 7, 1, tzinfo=dt.timezone.utc))
+
+    with CaptureQueriesContext(connection) as queries:
+        html = editor_admin.get(CHANGELIST).content.decode()
+
+    bounds = [q for q in queries.captured_queries if 'MAX("articles_article"."published_date_time")' in q["sql"]]
+    assert len(bounds) == 1  # MIN and MAX in one query on PostgreSQL, one each on SQLite
+    assert len([q for q in queries.captured_queries if 'MIN("articles_article"."published_date_time")' in q["sql"]]) == 1
+    assert "?published_date_time__year=2023" in html and "?published_date_time__year=2025" in html
+
+
 def test_type_and_category_choices_are_the_distinct_values_read_from_the_index(editor_admin):
     for kind, category in [("video", "sport"), ("article", "news"), ("article", "sport"), ("", "")]:
         make_article(type=kind, category=category)
@@ -280,6 +293,18 @@ def test_type_and_category_choices_are_the_distinct_values_read_from_the_index(e
     assert distinct_values(Article, "category", 1) == [""]  # the limit caps the walk
     html = editor_admin.get(CHANGELIST).content.decode()
     assert '<a href="?type=video">video</a>' in html and '<a href="?category=news">news</a>' in html
+
+
+def test_type_and_category_choices_are_read_once_a_minute_like_the_queues(editor_admin):
+    make_article(type="video", category="sport")
+    editor_admin.get(CHANGELIST)
+    make_article(type="podcast", category="science")
+
+    with CaptureQueriesContext(connection) as queries:
+        html = editor_admin.get(CHANGELIST).content.decode()
+
+    assert not [q for q in queries.captured_queries if "WITH RECURSIVE" in q["sql"]]
+    assert '<a href="?type=video">video</a>' in html and "?type=podcast" not in html
 
 
 # actions -------------------------------------------------------------------------------
