@@ -26,8 +26,9 @@ from django.db import connections, transaction
 from django.db.models import Case, CharField, DateTimeField, Expression, F, IntegerField, JSONField, QuerySet, Value, When
 from django.utils import timezone
 
+from .cluster_index import refresh_clusters
 from .display import LABELS, short_text
-from .models import Article, AuditEntry
+from .models import Article, AuditEntry, StoryCluster
 from .schema import EDITABLE_FIELDS, INT32
 
 Status = Article.Status
@@ -37,6 +38,8 @@ STATUS_VERBS = {Status.PUBLISHED: "Published", Status.AWAITING_REVIEW: "Unpublis
 VIEW_PERMISSION = "articles.view_article"
 CHANGE_PERMISSION = "articles.change_article"
 PUBLISH_PERMISSION = "articles.publish_article"
+CLUSTER_FIELDS = ("cluster", "cluster_set_by_editor")  # audited by `editorial_clusters`, restored by `undo`
+LEAD_FIELDS = frozenset({"status", "quality", "heat", "cluster"})  # what decides a story's lead (cluster_index)
 
 
 class EditConflict(Exception):
@@ -92,6 +95,7 @@ def update_article(
             editor_fields=[article.editor_fields],
             user=user, source=source, batch=batch,
         )
+        refresh_leads(diff, [article.cluster_id])
     return ChangeResult(batch, 1, _changed_message(article, diff))
 
 
@@ -136,8 +140,10 @@ def bulk_set_status(article_ids: Iterable[int] | QuerySet, *, status: str, user,
     _require(user, PUBLISH_PERMISSION)
     ids = article_ids.values("pk") if isinstance(article_ids, QuerySet) else list(article_ids)
     with transaction.atomic():
-        rows = list(lock_articles(Article.objects.filter(pk__in=ids)).values_list("status", "editor_fields"))
-        to_change = [editor_fields for current, editor_fields in rows if current != status]
+        rows = list(
+            lock_articles(Article.objects.filter(pk__in=ids)).values_list("status", "editor_fields", "cluster_id")
+        )
+        to_change = [editor_fields for current, editor_fields, _ in rows if current != status]
         if not to_change:
             return ChangeResult("", 0, _bulk_message(status, 0, len(rows)))
         batch = _new_batch()
@@ -148,6 +154,7 @@ def bulk_set_status(article_ids: Iterable[int] | QuerySet, *, status: str, user,
             editor_fields=to_change,
             user=user, source=source, batch=batch,
         )
+        refresh_leads(["status"], [cluster_id for current, _, cluster_id in rows if current != status])
     return ChangeResult(batch, count, _bulk_message(status, count, len(rows) - count))
 
 
@@ -162,7 +169,7 @@ def undo(batch: str, *, user, source: str) -> ChangeResult:
     if not entries:
         return ChangeResult("", 0, "Nothing to undo.")
     for entry in entries:
-        _clean({entry.field: entry.old_value})
+        _clean({entry.field: entry.old_value}, allowed=EDITABLE_FIELDS + CLUSTER_FIELDS)
     fields = sorted({entry.field for entry in entries})
     _require(user, CHANGE_PERMISSION)
     if "status" in fields:
@@ -174,7 +181,7 @@ def undo(batch: str, *, user, source: str) -> ChangeResult:
         current = {
             row["pk"]: row
             for row in lock_articles(Article.objects.filter(pk__in=list(by_article)))
-            .values("pk", "title", "version", "editor_fields", *fields)
+            .values("pk", "title", "version", "editor_fields", "cluster_id", *fields)
         }
         later = list(
             AuditEntry.objects.filter(
@@ -185,6 +192,8 @@ def undo(batch: str, *, user, source: str) -> ChangeResult:
             .order_by("version", "id")
         )
         _refuse_undo_if_changed(by_article, current, later)
+        restored_clusters = {entry.old_value for entry in entries if entry.field == "cluster"} - {None}
+        _recreate_clusters(restored_clusters)
         new_batch = _new_batch()
         count = 0
         for restore, article_ids in _undo_groups(by_article, current).items():
@@ -195,10 +204,26 @@ def undo(batch: str, *, user, source: str) -> ChangeResult:
                 editor_fields=[current[pk]["editor_fields"] for pk in article_ids],
                 user=user, source=source, batch=new_batch, action="undo",
             )
+        refresh_leads(fields, [row["cluster_id"] for row in current.values()] + sorted(restored_clusters))
     if count == 1:
         title = next(iter(current.values()))["title"]
         return ChangeResult(new_batch, count, f"Undid the change to {_quote(title)}.")
     return ChangeResult(new_batch, count, f"Undid the change to {count} articles.")
+
+
+def refresh_leads(fields: Iterable[str], cluster_ids: Iterable[int | None]) -> None:
+    """After a change of `fields` on members of `cluster_ids`: their stories' leads and folded rows again, so the
+    one-row-per-story queue shows each story by the member an editor should read first (a published lead would
+    hide its siblings still awaiting review). Nothing to do for articles in no story."""
+    if LEAD_FIELDS.intersection(fields):
+        refresh_clusters(cluster_id for cluster_id in cluster_ids if cluster_id is not None)
+
+
+def _recreate_clusters(cluster_ids: set[int]) -> None:
+    """Undoing a cluster action may put articles back into a story that was dissolved meanwhile: its row again,
+    under its old id (`refresh_leads` then recomputes its size and lead)."""
+    existing = set(StoryCluster.objects.filter(pk__in=cluster_ids).values_list("pk", flat=True))
+    StoryCluster.objects.bulk_create(StoryCluster(pk=pk) for pk in sorted(cluster_ids - existing))
 
 
 def lock_articles(queryset: QuerySet) -> QuerySet:
@@ -379,11 +404,15 @@ def _require(user, permission: str) -> None:
     raise PermissionDenied("You may not change articles.")
 
 
-def _clean(changes: dict) -> dict:
+def _clean(changes: dict, *, allowed: tuple[str, ...] = EDITABLE_FIELDS) -> dict:
     errors = {}
     for name, value in changes.items():
-        if name not in EDITABLE_FIELDS:
+        if name not in allowed:
             errors[name] = f"{name} cannot be changed by an editor."
+        elif name == "cluster" and not (value is None or (isinstance(value, int) and not isinstance(value, bool))):
+            errors[name] = "A story is named by its id."
+        elif name == "cluster_set_by_editor" and not isinstance(value, bool):
+            errors[name] = "Whether an editor placed the article is true or false."
         elif name in ("quality", "heat"):
             if isinstance(value, bool) or not isinstance(value, int):
                 errors[name] = f"{name.capitalize()} must be a whole number."
