@@ -23,7 +23,7 @@ from typing import Any, Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connections, transaction
-from django.db.models import Case, CharField, DateTimeField, Expression, F, IntegerField, JSONField, QuerySet, Value, When
+from django.db.models import BooleanField, Case, CharField, DateTimeField, Expression, F, IntegerField, JSONField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from .cluster_index import refresh_clusters
@@ -79,7 +79,10 @@ def update_article(
     changes = _clean(changes)
     _require(user, CHANGE_PERMISSION)
     with transaction.atomic():
-        article = lock_articles(Article.objects.filter(pk=article_id)).get()
+        locked = {row.pk: row for row in lock_articles(Article.objects.filter(_with_their_stories(Q(pk=article_id))))}
+        if article_id not in locked:
+            raise Article.DoesNotExist("Article matching query does not exist.")
+        article = locked[article_id]
         if expected_version is not None:
             check_version(article, expected_version=expected_version)
         diff = {name: value for name, value in changes.items() if getattr(article, name) != value}
@@ -140,9 +143,9 @@ def bulk_set_status(article_ids: Iterable[int] | QuerySet, *, status: str, user,
     _require(user, PUBLISH_PERMISSION)
     ids = article_ids.values("pk") if isinstance(article_ids, QuerySet) else list(article_ids)
     with transaction.atomic():
-        rows = list(
-            lock_articles(Article.objects.filter(pk__in=ids)).values_list("status", "editor_fields", "cluster_id")
-        )
+        selected = Case(When(pk__in=ids, then=Value(True)), default=Value(False), output_field=BooleanField())
+        locked = lock_articles(Article.objects.filter(_with_their_stories(Q(pk__in=ids)))).annotate(selected=selected)
+        rows = [row[:3] for row in locked.values_list("status", "editor_fields", "cluster_id", "selected") if row[3]]
         to_change = [editor_fields for current, editor_fields, _ in rows if current != status]
         if not to_change:
             return ChangeResult("", 0, _bulk_message(status, 0, len(rows)))
@@ -180,7 +183,7 @@ def undo(batch: str, *, user, source: str) -> ChangeResult:
     with transaction.atomic():
         current = {
             row["pk"]: row
-            for row in lock_articles(Article.objects.filter(pk__in=list(by_article)))
+            for row in lock_articles(Article.objects.filter(_with_their_stories(Q(pk__in=list(by_article)))))
             .values("pk", "title", "version", "editor_fields", "cluster_id", *fields)
         }
         later = list(
@@ -206,7 +209,7 @@ def undo(batch: str, *, user, source: str) -> ChangeResult:
             )
         refresh_leads(fields, [row["cluster_id"] for row in current.values()] + sorted(restored_clusters))
     if count == 1:
-        title = next(iter(current.values()))["title"]
+        title = next(current[pk] for pk in by_article if pk in current)["title"]
         return ChangeResult(new_batch, count, f"Undid the change to {_quote(title)}.")
     return ChangeResult(new_batch, count, f"Undid the change to {count} articles.")
 
@@ -217,6 +220,12 @@ def refresh_leads(fields: Iterable[str], cluster_ids: Iterable[int | None]) -> N
     hide its siblings still awaiting review). Nothing to do for articles in no story."""
     if LEAD_FIELDS.intersection(fields):
         refresh_clusters(cluster_id for cluster_id in cluster_ids if cluster_id is not None)
+
+
+def _with_their_stories(articles: Q) -> Q:
+    """`articles` and the other members of their stories: a change may move a story's lead, which writes its
+    members' rows (`refresh_leads`), so a writer locks them all at once, in id order, like every lock."""
+    return articles | Q(cluster_id__in=Article.objects.filter(articles, cluster__isnull=False).values("cluster_id"))
 
 
 def _recreate_clusters(cluster_ids: set[int]) -> None:
