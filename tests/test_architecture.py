@@ -16,7 +16,7 @@ FLOW = [
     # 3. writes
     "reading", "cluster_index", "editorial", "editorial_clusters", "import_writer", "importing", "exporting",
     # 4. reads
-    "timestamps", "paging", "search", "filters", "selectors", "published",
+    "timestamps", "paging", "search", "filters", "selectors", "cluster_selectors", "published",
     # 5. the web
     "throttling", "middleware", "forms",
     "templatetags.newsroom", "templatetags.queue_rows", "templatetags.newsroom_admin",
