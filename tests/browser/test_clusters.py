@@ -114,3 +114,23 @@ def test_the_story_screens_fit_and_are_saved(page, harbour_story, artifacts, scr
     page.goto(f"/articles/{lead.pk}/")
     assert_fits(page, "the review page of a story")
     page.screenshot(path=artifacts / f"review-story-{screen}.png", full_page=True)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_story_screens_have_no_serious_accessibility_violations(open_page, harbour_story, scheme):
+    from tests.browser.test_accessibility import AXE, violations
+
+    if not AXE.exists():
+        pytest.skip(f"{AXE} is missing: `make axe` installs axe-core (it needs npm)")
+    make_user("editor", "Editors")
+    page = open_page(bypass_csp=True, color_scheme=scheme)
+    log_in(page, "editor")
+    lead = harbour_story[0]
+    found = []
+    page.goto("/articles/?q=harbour")
+    page.locator(f"#row-{lead.pk}").get_by_text("+2 sources").click()
+    found += violations(page, AXE)
+    page.goto(f"/articles/{lead.pk}/")
+    found += violations(page, AXE)
+
+    assert not found, "\n".join(found)
