@@ -23,7 +23,9 @@ from typing import Any, Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connections, transaction
-from django.db.models import BooleanField, Case, CharField, DateTimeField, Expression, F, IntegerField, JSONField, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField, Case, CharField, DateTimeField, Expression, F, IntegerField, JSONField, Q, QuerySet, Value, When,
+)
 from django.utils import timezone
 
 from .cluster_index import refresh_clusters
@@ -215,9 +217,8 @@ def undo(batch: str, *, user, source: str) -> ChangeResult:
 
 
 def refresh_leads(fields: Iterable[str], cluster_ids: Iterable[int | None]) -> None:
-    """After a change of `fields` on members of `cluster_ids`: their stories' leads and folded rows again, so the
-    one-row-per-story queue shows each story by the member an editor should read first (a published lead would
-    hide its siblings still awaiting review). Nothing to do for articles in no story."""
+    """Stories' leads again after a change of `fields` on their members: a published lead would hide, in the
+    one-row-per-story queue, its story's items still awaiting review."""
     if LEAD_FIELDS.intersection(fields):
         refresh_clusters(cluster_id for cluster_id in cluster_ids if cluster_id is not None)
 
@@ -229,8 +230,7 @@ def _with_their_stories(articles: Q) -> Q:
 
 
 def _recreate_clusters(cluster_ids: set[int]) -> None:
-    """Undoing a cluster action may put articles back into a story that was dissolved meanwhile: its row again,
-    under its old id (`refresh_leads` then recomputes its size and lead)."""
+    """Undoing a take-out or a join may put articles back into a story dissolved since: its row, under its old id."""
     existing = set(StoryCluster.objects.filter(pk__in=cluster_ids).values_list("pk", flat=True))
     StoryCluster.objects.bulk_create(StoryCluster(pk=pk) for pk in sorted(cluster_ids - existing))
 

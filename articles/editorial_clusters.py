@@ -73,9 +73,7 @@ def take_out_of_story(article_id: int, *, user, source: str, expected_version: i
     return ChangeResult(batch, count, f"Took {_quote(article.title)} out of its story.")
 
 
-def join_stories(
-    article_id: int, other_id: int, *, user, source: str, expected_version: int
-) -> ChangeResult:
+def join_stories(article_id: int, other_id: int, *, user, source: str, expected_version: int) -> ChangeResult:
     """Puts `article_id`'s story (or the article alone) and `other_id`'s into one story, every member marked as
     placed by an editor so that clustering never splits them. The other story keeps its id when it has one."""
     _check_source(source)
@@ -124,8 +122,9 @@ def _decide_story(article_id: int, *, publish_this: bool, user, source: str, see
         refresh_leads(["status"], [article.cluster_id])
     if not published + rejected:
         return ChangeResult("", 0, "Nothing to change: the story is already decided that way.")
-    message = f"Published {_quote(article.title)} and rejected" if publish_this else "Rejected"
-    return ChangeResult(batch, published + rejected, f"{message} {rejected} item{'s' if rejected != 1 else ''} of the story.")
+    verb = f"Published {_quote(article.title)} and rejected" if publish_this else "Rejected"
+    items = f"{rejected} item{'s' if rejected != 1 else ''}"
+    return ChangeResult(batch, published + rejected, f"{verb} {items} of the story.")
 
 
 def _check_seen(article: Article, members: list[Article], seen: dict[int, int]) -> None:
