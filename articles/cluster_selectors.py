@@ -15,15 +15,16 @@ MEMBER_FIELDS = (
     "pk", "title", "excerpt", "status", "quality", "heat", "version", "cluster_id", "web_url", "original_url",
     "published_date_time", "provider__key", "provider__name", "provider__domain",
 )
+FOLDED_FIELDS = ("pk", "title", "status", "cluster_id", "provider__key", "provider__name", "provider__domain")
 MEMBER_ORDER = ("-quality", "-heat", "pk")  # the best scored first, as a story's lead is chosen among equals
 
 
-def story_members(cluster_ids) -> dict[int, list[Article]]:
+def story_members(cluster_ids, *, fields=MEMBER_FIELDS) -> dict[int, list[Article]]:
     """The members of each story in `cluster_ids`, best scored first, with their providers."""
     members = defaultdict(list)
     rows = (
         Article.objects.filter(cluster_id__in=sorted(set(cluster_ids)))
-        .select_related("provider").only(*MEMBER_FIELDS).order_by(*MEMBER_ORDER)
+        .select_related("provider").only(*fields).order_by(*MEMBER_ORDER)
     )
     for member in rows:
         members[member.cluster_id].append(member)
@@ -34,7 +35,7 @@ def with_story_members(items: list[Article]) -> list[Article]:
     """Gives each row of a queue page `story_others`: the other members of its story (none for an article in
     no story), for the one-row-per-story view's "+N sources"."""
     clustered = [item.cluster_id for item in items if item.cluster_id]
-    members = story_members(clustered) if clustered else {}
+    members = story_members(clustered, fields=FOLDED_FIELDS) if clustered else {}
     for item in items:
         item.story_others = [member for member in members.get(item.cluster_id, ()) if member.pk != item.pk]
     return items
