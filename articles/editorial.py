@@ -225,8 +225,11 @@ def refresh_leads(fields: Iterable[str], cluster_ids: Iterable[int | None]) -> N
 
 def _with_their_stories(articles: Q) -> Q:
     """`articles` and the other members of their stories: a change may move a story's lead, which writes its
-    members' rows (`refresh_leads`), so a writer locks them all at once, in id order, like every lock."""
-    return articles | Q(cluster_id__in=Article.objects.filter(articles, cluster__isnull=False).values("cluster_id"))
+    members' rows (`refresh_leads`), so a writer locks them all at once, in id order, like every lock. The
+    stories are read first: an OR with a subquery would make PostgreSQL scan the whole table to lock."""
+    stories = Article.objects.filter(articles, cluster__isnull=False).order_by().values_list("cluster_id", flat=True)
+    stories = sorted(set(stories))
+    return articles | Q(cluster_id__in=stories) if stories else articles
 
 
 def _recreate_clusters(cluster_ids: set[int]) -> None:
