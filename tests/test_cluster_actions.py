@@ -316,3 +316,21 @@ def test_a_decision_waits_for_a_concurrent_save_and_then_refuses_the_changed_sto
     assert "changed quality from 50 to 95" in outcome["conflict"]
     assert [a.status for a in fresh(first, second, third)] == ["awaiting"] * 3
     assert Article.objects.get(pk=third.pk).quality == 95
+
+
+@pytest.mark.parametrize("stories", [2, 12])
+def test_a_bulk_change_to_story_members_refreshes_their_leads_in_a_fixed_number_of_queries(
+    editor, django_assert_num_queries, stories,
+):
+    leads = []
+    for _ in range(stories):
+        lead, other = make_article(quality=90), make_article(quality=10)
+        make_story(lead, other)
+        leads.append(lead)
+    editor.has_perm("articles.change_article")
+
+    # SAVEPOINT, their stories, the lock, the audit, the UPDATE, the refresh (members, 2 UPDATEs), RELEASE
+    with django_assert_num_queries(9):
+        editorial.bulk_set_status([lead.pk for lead in leads], status="published", user=editor, source=SOURCE)
+
+    assert not Article.objects.filter(pk__in=[lead.pk for lead in leads], folded_into_cluster=False).exists()
