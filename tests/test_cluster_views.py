@@ -48,13 +48,15 @@ def test_the_queue_shows_one_row_per_story_by_default_with_its_other_sources(edi
     assert "+2 sources" in html
     assert "Harbour opens again" in html and "Port reopens after storm" in html  # folded under the lead
     assert html.count('class="story-members"') == 1
+    assert '<a href="?show=items">Every item</a>' in html
 
 
 def test_every_item_on_request(editor_client, story):
     response = queue(editor_client, show="items")
 
     assert len(rows(response)) == 4
-    assert "+2 sources" not in response.content.decode()
+    html = response.content.decode()
+    assert "+2 sources" not in html and '<a href="?">One row per story</a>' in html
 
 
 @pytest.mark.parametrize("value, expected", [("true", ["lead", "second", "third"]), ("false", ["alone"])])

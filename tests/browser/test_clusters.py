@@ -52,11 +52,13 @@ def test_editor_unfolds_a_story_in_the_queue_decides_it_on_the_review_page_and_u
     expect(story_row.locator("details")).to_have_attribute("open", "")
     page.screenshot(path=artifacts / "queue-stories.png", full_page=True)
 
-    # Every item, on request.
-    page.get_by_label("Show").select_option("items")
-    page.get_by_role("button", name="Apply filters").click()
-    expect(page).to_have_url(re.compile(r"show=items"))
+    # Every item, on request (the switch above the queue, or "Show" among the filters), and back.
+    page.get_by_role("link", name="Every item").click()
+    expect(page).to_have_url(re.compile(r"\?q=harbour&show=items$"))
     expect(rows).to_have_count(8)
+    page.get_by_label("Show").select_option("")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(rows).to_have_count(7)
 
     # The review page: the story's other items side by side.
     page.goto(f"/articles/{lead.pk}/?q=harbour")
