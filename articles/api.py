@@ -32,6 +32,8 @@ class PublicArticleFilter(ReviewQueueFilter):
     status = None
     duplicates = None
     changed = None
+    clustered = None
+    show = None  # the API lists every published item, story clusters or not
     o = None
 
     class Meta(ReviewQueueFilter.Meta):

@@ -23,11 +23,14 @@ from typing import Any, Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connections, transaction
-from django.db.models import Case, CharField, DateTimeField, Expression, F, IntegerField, JSONField, QuerySet, Value, When
+from django.db.models import (
+    BooleanField, Case, CharField, DateTimeField, Expression, F, IntegerField, JSONField, Q, QuerySet, Value, When,
+)
 from django.utils import timezone
 
+from .cluster_index import refresh_clusters
 from .display import LABELS, short_text
-from .models import Article, AuditEntry
+from .models import Article, AuditEntry, StoryCluster
 from .schema import EDITABLE_FIELDS, INT32
 
 Status = Article.Status
@@ -37,6 +40,8 @@ STATUS_VERBS = {Status.PUBLISHED: "Published", Status.AWAITING_REVIEW: "Unpublis
 VIEW_PERMISSION = "articles.view_article"
 CHANGE_PERMISSION = "articles.change_article"
 PUBLISH_PERMISSION = "articles.publish_article"
+CLUSTER_FIELDS = ("cluster", "cluster_set_by_editor")  # audited by `editorial_clusters`, restored by `undo`
+LEAD_FIELDS = frozenset({"status", "quality", "heat", "cluster"})  # what decides a story's lead (cluster_index)
 
 
 class EditConflict(Exception):
@@ -76,7 +81,10 @@ def update_article(
     changes = _clean(changes)
     _require(user, CHANGE_PERMISSION)
     with transaction.atomic():
-        article = lock_articles(Article.objects.filter(pk=article_id)).get()
+        locked = {row.pk: row for row in lock_articles(Article.objects.filter(_with_their_stories(Q(pk=article_id))))}
+        if article_id not in locked:
+            raise Article.DoesNotExist("Article matching query does not exist.")
+        article = locked[article_id]
         if expected_version is not None:
             check_version(article, expected_version=expected_version)
         diff = {name: value for name, value in changes.items() if getattr(article, name) != value}
@@ -92,6 +100,7 @@ def update_article(
             editor_fields=[article.editor_fields],
             user=user, source=source, batch=batch,
         )
+        refresh_leads(diff, [article.cluster_id])
     return ChangeResult(batch, 1, _changed_message(article, diff))
 
 
@@ -136,8 +145,10 @@ def bulk_set_status(article_ids: Iterable[int] | QuerySet, *, status: str, user,
     _require(user, PUBLISH_PERMISSION)
     ids = article_ids.values("pk") if isinstance(article_ids, QuerySet) else list(article_ids)
     with transaction.atomic():
-        rows = list(lock_articles(Article.objects.filter(pk__in=ids)).values_list("status", "editor_fields"))
-        to_change = [editor_fields for current, editor_fields in rows if current != status]
+        selected = Case(When(pk__in=ids, then=Value(True)), default=Value(False), output_field=BooleanField())
+        locked = lock_articles(Article.objects.filter(_with_their_stories(Q(pk__in=ids)))).annotate(selected=selected)
+        rows = [row[:3] for row in locked.values_list("status", "editor_fields", "cluster_id", "selected") if row[3]]
+        to_change = [editor_fields for current, editor_fields, _ in rows if current != status]
         if not to_change:
             return ChangeResult("", 0, _bulk_message(status, 0, len(rows)))
         batch = _new_batch()
@@ -148,6 +159,7 @@ def bulk_set_status(article_ids: Iterable[int] | QuerySet, *, status: str, user,
             editor_fields=to_change,
             user=user, source=source, batch=batch,
         )
+        refresh_leads(["status"], [cluster_id for current, _, cluster_id in rows if current != status])
     return ChangeResult(batch, count, _bulk_message(status, count, len(rows) - count))
 
 
@@ -162,7 +174,7 @@ def undo(batch: str, *, user, source: str) -> ChangeResult:
     if not entries:
         return ChangeResult("", 0, "Nothing to undo.")
     for entry in entries:
-        _clean({entry.field: entry.old_value})
+        _clean({entry.field: entry.old_value}, allowed=EDITABLE_FIELDS + CLUSTER_FIELDS)
     fields = sorted({entry.field for entry in entries})
     _require(user, CHANGE_PERMISSION)
     if "status" in fields:
@@ -173,8 +185,8 @@ def undo(batch: str, *, user, source: str) -> ChangeResult:
     with transaction.atomic():
         current = {
             row["pk"]: row
-            for row in lock_articles(Article.objects.filter(pk__in=list(by_article)))
-            .values("pk", "title", "version", "editor_fields", *fields)
+            for row in lock_articles(Article.objects.filter(_with_their_stories(Q(pk__in=list(by_article)))))
+            .values("pk", "title", "version", "editor_fields", "cluster_id", *fields)
         }
         later = list(
             AuditEntry.objects.filter(
@@ -185,6 +197,8 @@ def undo(batch: str, *, user, source: str) -> ChangeResult:
             .order_by("version", "id")
         )
         _refuse_undo_if_changed(by_article, current, later)
+        restored_clusters = {entry.old_value for entry in entries if entry.field == "cluster"} - {None}
+        _recreate_clusters(restored_clusters)
         new_batch = _new_batch()
         count = 0
         for restore, article_ids in _undo_groups(by_article, current).items():
@@ -195,10 +209,33 @@ def undo(batch: str, *, user, source: str) -> ChangeResult:
                 editor_fields=[current[pk]["editor_fields"] for pk in article_ids],
                 user=user, source=source, batch=new_batch, action="undo",
             )
+        refresh_leads(fields, [row["cluster_id"] for row in current.values()] + sorted(restored_clusters))
     if count == 1:
-        title = next(iter(current.values()))["title"]
+        title = next(current[pk] for pk in by_article if pk in current)["title"]
         return ChangeResult(new_batch, count, f"Undid the change to {_quote(title)}.")
     return ChangeResult(new_batch, count, f"Undid the change to {count} articles.")
+
+
+def refresh_leads(fields: Iterable[str], cluster_ids: Iterable[int | None]) -> None:
+    """Stories' leads again after a change of `fields` on their members: a published lead would hide, in the
+    one-row-per-story queue, its story's items still awaiting review."""
+    if LEAD_FIELDS.intersection(fields):
+        refresh_clusters(cluster_id for cluster_id in cluster_ids if cluster_id is not None)
+
+
+def _with_their_stories(articles: Q) -> Q:
+    """`articles` and the other members of their stories: a change may move a story's lead, which writes its
+    members' rows (`refresh_leads`), so a writer locks them all at once, in id order, like every lock. The
+    stories are read first: an OR with a subquery would make PostgreSQL scan the whole table to lock."""
+    stories = Article.objects.filter(articles, cluster__isnull=False).order_by().values_list("cluster_id", flat=True)
+    stories = sorted(set(stories))
+    return articles | Q(cluster_id__in=stories) if stories else articles
+
+
+def _recreate_clusters(cluster_ids: set[int]) -> None:
+    """Undoing a take-out or a join may put articles back into a story dissolved since: its row, under its old id."""
+    existing = set(StoryCluster.objects.filter(pk__in=cluster_ids).values_list("pk", flat=True))
+    StoryCluster.objects.bulk_create(StoryCluster(pk=pk) for pk in sorted(cluster_ids - existing))
 
 
 def lock_articles(queryset: QuerySet) -> QuerySet:
@@ -379,11 +416,15 @@ def _require(user, permission: str) -> None:
     raise PermissionDenied("You may not change articles.")
 
 
-def _clean(changes: dict) -> dict:
+def _clean(changes: dict, *, allowed: tuple[str, ...] = EDITABLE_FIELDS) -> dict:
     errors = {}
     for name, value in changes.items():
-        if name not in EDITABLE_FIELDS:
+        if name not in allowed:
             errors[name] = f"{name} cannot be changed by an editor."
+        elif name == "cluster" and not (value is None or (isinstance(value, int) and not isinstance(value, bool))):
+            errors[name] = "A story is named by its id."
+        elif name == "cluster_set_by_editor" and not isinstance(value, bool):
+            errors[name] = "Whether an editor placed the article is true or false."
         elif name in ("quality", "heat"):
             if isinstance(value, bool) or not isinstance(value, int):
                 errors[name] = f"{name.capitalize()} must be a whole number."

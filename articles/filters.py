@@ -2,7 +2,7 @@
 
 Query-string names are plain and stable, so editors can share a URL and scripts can rely on it:
 q, status, category, type, provider, topic, quality_min, quality_max, heat_min, heat_max,
-published_after, published_before, imported_after, duplicates, changed, o; the queue's page and size
+published_after, published_before, imported_after, duplicates, changed, clustered, show, o; the queue's page and size
 are checked with them (`QueueForm`).
 
 A value a filter cannot use is an error on the form, never a filter silently dropped or a server error: whole
@@ -113,6 +113,19 @@ def text_input(**attrs) -> forms.TextInput:
     return forms.TextInput(attrs={"autocomplete": "off", **attrs})
 
 
+class StoryViewFilter(django_filters.ChoiceFilter):
+    """One row per story (the default: a desk reads a story once, by its lead) or every item. The folded view
+    leaves out the members other than their story's lead, so paging and filters work on it unchanged."""
+
+    EVERY_ITEM = "items"
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=[(self.EVERY_ITEM, "Every item")], empty_label="One row per story", **kwargs)
+
+    def filter(self, qs, value):
+        return qs if value == self.EVERY_ITEM else qs.filter(folded_into_cluster=False)
+
+
 class QueueOrderingFilter(django_filters.OrderingFilter):
     """The sort orders, labelled as editors read them; none chosen is newest first."""
 
@@ -161,7 +174,17 @@ class ReviewQueueFilter(django_filters.FilterSet):
     changed = TrueOrFalseFilter(
         field_name="changed_since_review", label="Changed since review only", widget=OnlyCheckbox
     )
+    clustered = TrueOrFalseFilter(
+        field_name="cluster", lookup_expr="isnull", exclude=True, label="In a story",
+        widget=forms.Select(choices=[("", "Either"), ("true", "In a story"), ("false", "Not in a story")]),
+    )
+    show = StoryViewFilter(label="Show")
     o = QueueOrderingFilter(label="Sort by")
+
+    @property
+    def folds_stories(self) -> bool:
+        """True when the queue shows one row per story (each lead with its story's other items)."""
+        return (self.form.cleaned_data.get("show") if self.is_valid() else "") != StoryViewFilter.EVERY_ITEM
 
     @property
     def ordering(self) -> list[str]:

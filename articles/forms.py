@@ -177,3 +177,41 @@ class BulkStatusForm(forms.Form):
 
 class UndoForm(forms.Form):
     batch = forms.CharField(max_length=32)
+
+
+class SeenMembersField(forms.Field):
+    """The story as the editor saw it: `id:version` of each member (`seen=12:3&seen=15:1`)."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value) -> dict[int, int]:
+        seen = {}
+        for item in value or ():
+            article_id, _, version = str(item).partition(":")
+            try:
+                article_id, version = int(article_id), int(version)
+            except ValueError:
+                raise ValidationError("The story's items could not be read; reload the page.", code="invalid") from None
+            if not (1 <= article_id <= MAX_ID and 1 <= version <= INT32[1]):
+                raise ValidationError("The story's items could not be read; reload the page.", code="invalid")
+            seen[article_id] = version
+        if len(seen) > MAX_BULK:
+            raise ValidationError(f"A story of more than {MAX_BULK} items is decided in the queue.", code="too_many")
+        return seen
+
+
+class StoryDecisionForm(forms.Form):
+    """A decision on a whole story ("publish this, reject the rest", "reject all") as the review page showed it."""
+
+    seen = SeenMembersField(error_messages={"required": "The story's items are missing; reload the page."})
+
+
+class JoinStoriesForm(VersionedForm):
+    other = forms.IntegerField(
+        label="Article #", min_value=1, max_value=MAX_ID,
+        error_messages={
+            "required": "Give the number of an article of the other story.",
+            "invalid": "Give the number of an article of the other story.",
+            "min_value": "There is no such article.", "max_value": "There is no such article.",
+        },
+    )

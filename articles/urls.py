@@ -15,4 +15,8 @@ urlpatterns = [
     path("articles/<int:pk>/publish/", views.change_status, {"action": "publish"}, name="publish"),
     path("articles/<int:pk>/unpublish/", views.change_status, {"action": "unpublish"}, name="unpublish"),
     path("articles/<int:pk>/reject/", views.change_status, {"action": "reject"}, name="reject"),
+    path("articles/<int:pk>/story/publish/", views.decide_story, {"action": "publish"}, name="story-publish"),
+    path("articles/<int:pk>/story/reject/", views.decide_story, {"action": "reject"}, name="story-reject"),
+    path("articles/<int:pk>/story/leave/", views.take_out_of_story, name="story-leave"),
+    path("articles/<int:pk>/story/join/", views.join_stories, name="story-join"),
 ]

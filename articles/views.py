@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
-from . import editorial, selectors
-from .forms import BulkStatusForm, ReviewForm, ScoresForm, StatusForm, UndoForm
+from . import cluster_selectors, editorial, editorial_clusters, selectors
+from .forms import BulkStatusForm, JoinStoriesForm, ReviewForm, ScoresForm, StatusForm, StoryDecisionForm, UndoForm
 from .models import Article, AuditEntry
 
 SOURCE = AuditEntry.Source.DASHBOARD
@@ -122,6 +122,8 @@ def queue(request):
         review_queue.rows, ordering=review_queue.ordering, page=form.cleaned_data.get("page"),
         size=form.cleaned_data.get("size"), after=request.GET.get("after"), before=request.GET.get("before"),
     )
+    if review_queue.filterset.folds_stories:
+        cluster_selectors.with_story_members(page.items)
     context = {
         "filter": review_queue.filterset,
         "form": review_queue.filterset.form,
@@ -157,6 +159,7 @@ def render_review(request, article: Article, form: ReviewForm, *, status: int = 
         "next": neighbours.next,
         "queue_errors": neighbours.errors,
         "topics": [link.topic for link in article.topic_links.all()],
+        "story": cluster_selectors.story_of(article),
         "conflict": conflict,
     }
     return render(request, "articles/review.html", context, status=status)
@@ -283,3 +286,49 @@ def undo(request):
         messages.error(request, "Nothing to undo.")
     return redirect(safe_next(request, reverse("articles:queue")))
 
+
+
+# --- stories ---------------------------------------------------------------------------------------
+
+
+STORY_DECISIONS = {
+    "publish": editorial_clusters.publish_and_reject_rest,
+    "reject": editorial_clusters.reject_story,
+}
+
+
+@editor_action(PUBLISH)
+def decide_story(request, pk, action):
+    """"Publish this, reject the rest" or "Reject all", on the story as the review page showed it."""
+    form = StoryDecisionForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest(" ".join(form.errors["seen"]), content_type="text/plain; charset=utf-8")
+    decide = STORY_DECISIONS[action]
+    apply_change(request, lambda: decide(pk, user=request.user, source=SOURCE, seen=form.cleaned_data["seen"]))
+    return redirect(safe_next(request, reverse("articles:review", args=[pk])))
+
+
+@editor_action()
+def take_out_of_story(request, pk):
+    form = StatusForm(request.POST)
+    if refused := unversioned(form):
+        return refused
+    apply_change(request, lambda: editorial_clusters.take_out_of_story(
+        pk, user=request.user, source=SOURCE, expected_version=form.cleaned_data["version"]
+    ))
+    return redirect(safe_next(request, reverse("articles:review", args=[pk])))
+
+
+@editor_action()
+def join_stories(request, pk):
+    form = JoinStoriesForm(request.POST)
+    if refused := unversioned(form):
+        return refused
+    if form.is_valid():
+        apply_change(request, lambda: editorial_clusters.join_stories(
+            pk, form.cleaned_data["other"], user=request.user, source=SOURCE,
+            expected_version=form.cleaned_data["version"],
+        ))
+    else:
+        messages.error(request, "Not joined. " + " ".join(form.errors["other"]))
+    return redirect(safe_next(request, reverse("articles:review", args=[pk])))

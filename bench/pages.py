@@ -244,6 +244,14 @@ def review_urls(limit: int = 5) -> list[str]:
     return [f"/articles/{pk}/" for pk in picks]
 
 
+def story_review_url() -> str | None:
+    """The review page of the newest article in a story (none before clustering has run)."""
+    from articles.models import Article
+
+    pk = Article.objects.filter(cluster__isnull=False).order_by("-id").values_list("pk", flat=True).first()
+    return f"/articles/{pk}/" if pk else None
+
+
 def pages(client, arguments, stock_changelist: str) -> list[tuple[str, str]]:
     deep = arguments.deep_page
     q = arguments.search
@@ -269,6 +277,9 @@ def pages(client, arguments, stock_changelist: str) -> list[tuple[str, str]]:
         (f"queue 2 filters, o=-heat, page {deep}", f"/articles/?{filtered}&page={deep}"),
         *by_next_links("queue 2 filters, o=-heat", "2"),
         ("review page", "REVIEW"),
+        ("queue, every item (show=items)", "/articles/?show=items"),
+        ("queue, items in a story (clustered=true)", "/articles/?clustered=true"),
+        *([("review page of a story", story)] if (story := story_review_url()) else []),
         ("admin changelist", "/admin/articles/article/"),
         (f"admin changelist {admin_filter or '(no admin yet)'}", f"/admin/articles/article/?{admin_filter or ''}"),
         (f"admin changelist page {deep}", f"/admin/articles/article/?p={deep}"),

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from django.utils.text import slugify
 
-from articles.models import Article, ArticleImage, ArticleTopic, Provider, RelatedArticle, Topic
+from articles.cluster_index import refresh_clusters
+from articles.models import Article, ArticleImage, ArticleTopic, Provider, RelatedArticle, StoryCluster, Topic
 from articles.urlnorm import url_key
 
 GOOD_FRONT = """category: news
@@ -132,3 +133,14 @@ def make_published_article(key: str, *, hours: float | None = 0, status=Article.
         url = f"https://img.example/{key}.jpg" if image == "default" else image
         ArticleImage.objects.create(article=article, position=0, url=url, width=800, height=600)
     return article
+
+
+def make_story(*articles: Article) -> StoryCluster:
+    """`articles` as one story cluster, its size, lead and folded members computed as clustering would leave them."""
+    cluster = StoryCluster.objects.create()
+    Article.objects.filter(pk__in=[article.pk for article in articles]).update(cluster=cluster)
+    refresh_clusters([cluster.pk])
+    for article in articles:
+        article.refresh_from_db()
+    cluster.refresh_from_db()
+    return cluster

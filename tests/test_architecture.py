@@ -14,9 +14,9 @@ FLOW = [
     # 2. the stored model, and how its values read
     "models", "display",
     # 3. writes
-    "reading", "editorial", "cluster_index", "import_writer", "importing", "exporting",
+    "reading", "cluster_index", "editorial", "editorial_clusters", "import_writer", "importing", "exporting",
     # 4. reads
-    "timestamps", "paging", "search", "filters", "selectors", "published",
+    "timestamps", "paging", "search", "filters", "selectors", "cluster_selectors", "published",
     # 5. the web
     "throttling", "middleware", "forms",
     "templatetags.newsroom", "templatetags.queue_rows", "templatetags.newsroom_admin",

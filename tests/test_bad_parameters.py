@@ -34,7 +34,7 @@ BAD_FILTERS = [
 ]
 QUEUE_ONLY = [
     ("duplicates", "maybe"), ("changed", "2"), ("page", "0"), ("size", "-5"), ("page", "²"), ("o", "secret"),
-    ("status", "bogus"),
+    ("status", "bogus"), ("clustered", "maybe"), ("show", "everything"),
 ]
 
 
@@ -228,3 +228,14 @@ def test_dates_at_the_edges_are_accepted_when_they_are_in_range(client, articles
         assert editor_client.get(reverse("articles:queue"), {"published_after": value}).status_code == 200
     hay = client.get("/api/articles/", {"published_before": "0001-01-01T00:00:01Z"}).json()["results"]
     assert [item["title"] for item in hay] == ["Some hay"]
+
+
+@pytest.mark.parametrize("name, data", [
+    ("story-publish", {"seen": "1\x00:1"}), ("story-reject", {"seen": "1:1\x00"}),
+    ("story-leave", {"version": "1\x00"}), ("story-join", {"version": "1", "other": "2\x00"}),
+])
+def test_a_story_action_posting_nul_is_refused_by_name(editor_client, articles, name, data):
+    response = editor_client.post(reverse(f"articles:{name}", args=[articles["needle"].pk]), data)
+
+    assert response.status_code == 400
+    assert list(data)[-1] in response.content.decode()

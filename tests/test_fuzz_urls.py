@@ -25,8 +25,8 @@ pytestmark = pytest.mark.django_db
 
 QUEUE = (
     "q", "status", "category", "type", "provider", "topic", "quality_min", "quality_max", "heat_min", "heat_max",
-    "published_after", "published_before", "imported_after", "duplicates", "changed", "o", "page", "size", "after",
-    "before",
+    "published_after", "published_before", "imported_after", "duplicates", "changed", "clustered", "show", "o", "page",
+    "size", "after", "before",
 )
 API = (
     "q", "category", "type", "provider", "topic", "quality_min", "quality_max", "heat_min", "heat_max",
@@ -53,6 +53,10 @@ ENDPOINTS = [
     Endpoint("/articles/{article}/", QUEUE),
     Endpoint("/articles/{article}/edit/", ("q",)),
     Endpoint("/articles/bulk/", ("ids",)),
+    Endpoint("/articles/{article}/story/publish/", ("seen",)),
+    Endpoint("/articles/{article}/story/reject/", ("seen",)),
+    Endpoint("/articles/{article}/story/leave/", ("version",)),
+    Endpoint("/articles/{article}/story/join/", ("other", "version")),
     Endpoint("/accounts/login/", ("next",)),
     Endpoint("/api/articles/", API),
     Endpoint("/api/articles/{key}/", API),
@@ -85,7 +89,7 @@ ENDPOINTS = [
 ]
 # Path segments where a key, domain, slug, id or batch goes.
 PATHS = [
-    "/api/articles/{}/", "/feeds/provider/{}/rss/", "/feeds/topic/{}/atom/", "/articles/{}/",
+    "/api/articles/{}/", "/feeds/provider/{}/rss/", "/feeds/topic/{}/atom/", "/articles/{}/", "/articles/{}/story/join/",
     "/admin/articles/article/{}/change/", "/admin/articles/article/undo/{}/", "/admin/articles/auditentry/{}/change/",
     "/admin/r/{}/1/",
 ]

@@ -93,7 +93,8 @@ def queue_row(article, shared: RowContext) -> str:
     cells.append(f'<td class="col-thumb">{thumbnail(article.thumbnail_url)}</td>')
     cells.append(
         f'<td class="col-title"><a class="row-link" href="{shared.review_url(pk)}{shared.queue_query}" '
-        f'data-row-link>{title}</a><div class="row-meta">{row_meta(article, shared)}</div></td>'
+        f'data-row-link>{title}</a><div class="row-meta">{row_meta(article, shared)}</div>'
+        f"{story_members(article, shared)}</td>"
     )
     cells.append(f'<td class="col-provider">{provider_link(article.provider, shared)}</td>')
     cells.append(f'<td class="col-date">{published_date(article.published_date_time)}</td>')
@@ -131,6 +132,23 @@ def row_meta(article, shared: RowContext) -> str:
                      f"{escape(topic.name)}</a>")
     parts.append(markers(article))
     return "".join(parts)
+
+
+def story_members(article, shared: RowContext) -> str:
+    """In the one-row-per-story view, a lead's other items (`cluster_selectors.with_story_members`), folded."""
+    others = getattr(article, "story_others", None)
+    if not others:
+        return ""
+    items = "".join(
+        f'<li><a href="{shared.review_url(other.pk)}{shared.queue_query}">{escape(other.title)}</a> '
+        f'<span class="subtle">{escape(str(other.provider)) if other.provider else ""}</span> {status_badge(other)}</li>'
+        for other in others
+    )
+    count = len(others)
+    return (
+        f'<details class="story-members" data-story><summary>+{count} source{"s" if count != 1 else ""}</summary>'
+        f'<ul class="plain-list">{items}</ul></details>'
+    )
 
 
 def provider_link(provider, shared: RowContext) -> str:

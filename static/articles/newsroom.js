@@ -223,6 +223,13 @@
     return true;
   }
 
+  /* A destructive story decision asks first: the button's (or its form's) data-confirm. */
+  document.addEventListener("submit", function (event) {
+    var asker = event.submitter && event.submitter.hasAttribute("data-confirm") ? event.submitter : event.target;
+    var question = asker.getAttribute && asker.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) event.preventDefault();
+  }, true);
+
   /* --- the key map ------------------------------------------------------------------ */
 
   document.addEventListener("keydown", function (event) {
@@ -264,6 +271,14 @@
         link.click();
       }
       return;
+    }
+    if (key === "s" && rows[current]) {
+      var story = rows[current].querySelector("[data-story]");
+      if (story) {
+        event.preventDefault();
+        story.open = !story.open;
+        return;
+      }
     }
     if (key === "e" && rows[current]) {
       var score = rows[current].querySelector("input.score-input");
