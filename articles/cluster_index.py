@@ -32,13 +32,17 @@ def lead_order_key(member: dict) -> tuple:
 
 def refresh_clusters(cluster_ids: Iterable[int]) -> None:
     """Recomputes size, lead and folded members of `cluster_ids`; a cluster left with fewer than two members
-    is dissolved (its last member stands alone again). Callers hold the member rows' locks."""
+    is dissolved (its last member stands alone again). Callers hold the member rows' locks.
+
+    Writes only what changes: a member row is rewritten when its folded flag flips, a cluster when its lead or
+    size moves (an article row is wide and indexed, and most refreshes change one lead or nothing).
+    """
     cluster_ids = sorted(set(cluster_ids))
     if not cluster_ids:
         return
     members = defaultdict(list)
     for row in Article.objects.filter(cluster_id__in=cluster_ids).order_by().values(
-        "pk", "cluster_id", "status", "quality", "heat", "published_date_time"
+        "pk", "cluster_id", "status", "quality", "heat", "published_date_time", "folded_into_cluster"
     ):
         members[row["cluster_id"]].append(row)
     dissolved = [cluster_id for cluster_id in cluster_ids if len(members.get(cluster_id, ())) < 2]
@@ -48,13 +52,24 @@ def refresh_clusters(cluster_ids: Iterable[int]) -> None:
         StoryCluster.objects.filter(pk__in=dissolved).delete()
     if not kept:
         return
-    leads = [rows[0]["pk"] for rows in kept.values()]
-    Article.objects.filter(cluster_id__in=list(kept)).update(
-        folded_into_cluster=Case(When(pk__in=leads, then=Value(False)), default=Value(True))
-    )
-    StoryCluster.objects.filter(pk__in=list(kept)).update(
-        lead_id=Case(*[When(pk=cluster_id, then=Value(rows[0]["pk"])) for cluster_id, rows in kept.items()],
-                     output_field=IntegerField()),
-        size=Case(*[When(pk=cluster_id, then=Value(len(rows))) for cluster_id, rows in kept.items()],
-                  output_field=IntegerField()),
-    )
+    unfold = [rows[0]["pk"] for rows in kept.values() if rows[0]["folded_into_cluster"]]
+    fold = [row["pk"] for rows in kept.values() for row in rows[1:] if not row["folded_into_cluster"]]
+    if unfold:
+        Article.objects.filter(pk__in=unfold).update(folded_into_cluster=False)
+    if fold:
+        Article.objects.filter(pk__in=fold).update(folded_into_cluster=True)
+    current = {
+        pk: (lead_id, size)
+        for pk, lead_id, size in StoryCluster.objects.filter(pk__in=list(kept)).values_list("pk", "lead_id", "size")
+    }
+    changed = {
+        cluster_id: rows for cluster_id, rows in kept.items()
+        if current.get(cluster_id) != (rows[0]["pk"], len(rows))
+    }
+    if changed:
+        StoryCluster.objects.filter(pk__in=list(changed)).update(
+            lead_id=Case(*[When(pk=cluster_id, then=Value(rows[0]["pk"])) for cluster_id, rows in changed.items()],
+                         output_field=IntegerField()),
+            size=Case(*[When(pk=cluster_id, then=Value(len(rows))) for cluster_id, rows in changed.items()],
+                      output_field=IntegerField()),
+        )

@@ -4,9 +4,11 @@ import threading
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connections, transaction
+from django.db import connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
 
 from articles import editorial
+from articles.cluster_index import refresh_clusters
 from articles.editorial import EditConflict
 from articles.editorial_clusters import (
     StoryChanged, join_stories, publish_and_reject_rest, reject_story, take_out_of_story,
@@ -155,9 +157,9 @@ def test_deciding_a_story_takes_a_fixed_number_of_queries(editor, django_assert_
     make_story(*articles)
     editor.has_perm("articles.change_article")  # permissions are cached on the user, as in a request
 
-    # SAVEPOINT, its story, the lock, 2 × (INSERT … SELECT audit, UPDATE), the story's refresh (members, 2 UPDATEs),
-    # RELEASE
-    with django_assert_num_queries(11):
+    # SAVEPOINT, its story, the lock, 2 × (INSERT … SELECT audit, UPDATE), the story's refresh (its members and
+    # the story read; the lead stays, so nothing rewritten), RELEASE
+    with django_assert_num_queries(10):
         result = publish_and_reject_rest(articles[0].pk, user=editor, source=SOURCE, seen=seen(*articles))
 
     assert result.count == members
@@ -329,8 +331,27 @@ def test_a_bulk_change_to_story_members_refreshes_their_leads_in_a_fixed_number_
         leads.append(lead)
     editor.has_perm("articles.change_article")
 
-    # SAVEPOINT, their stories, the lock, the audit, the UPDATE, the refresh (members, 2 UPDATEs), RELEASE
-    with django_assert_num_queries(9):
+    # SAVEPOINT, their stories, the lock, the audit, the UPDATE, the refresh (members; the new leads unfolded and
+    # the old ones folded, only those rows; the stories read, then their leads written), RELEASE
+    with django_assert_num_queries(11):
         editorial.bulk_set_status([lead.pk for lead in leads], status="published", user=editor, source=SOURCE)
 
     assert not Article.objects.filter(pk__in=[lead.pk for lead in leads], folded_into_cluster=False).exists()
+
+
+def test_refreshing_a_story_rewrites_only_the_rows_whose_fold_changes():
+    members = [make_article(quality=quality) for quality in (10, 20, 30, 40)]
+    make_story(*members)
+    cluster_id = Article.objects.get(pk=members[0].pk).cluster_id
+    Article.objects.filter(pk=members[0].pk).update(quality=99)  # the new lead
+
+    with CaptureQueriesContext(connection) as queries:
+        refresh_clusters([cluster_id])
+
+    article_updates = [q["sql"] for q in queries.captured_queries
+                       if q["sql"].startswith('UPDATE "articles_article"')]
+    assert len(article_updates) == 2
+    assert f"IN ({members[0].pk})" in article_updates[0] and f"IN ({members[3].pk})" in article_updates[1]
+    folded = dict(Article.objects.filter(pk__in=[m.pk for m in members]).values_list("pk", "folded_into_cluster"))
+    assert folded == {members[0].pk: False, members[1].pk: True, members[2].pk: True, members[3].pk: True}
+    assert StoryCluster.objects.get(pk=cluster_id).lead_id == members[0].pk
