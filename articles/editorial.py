@@ -28,7 +28,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from .cluster_index import refresh_clusters
+from .story_leads import refresh_clusters
 from .display import LABELS, short_text
 from .models import Article, AuditEntry, StoryCluster
 from .schema import EDITABLE_FIELDS, INT32
@@ -41,7 +41,7 @@ VIEW_PERMISSION = "articles.view_article"
 CHANGE_PERMISSION = "articles.change_article"
 PUBLISH_PERMISSION = "articles.publish_article"
 CLUSTER_FIELDS = ("cluster", "cluster_set_by_editor")  # audited by `editorial_clusters`, restored by `undo`
-LEAD_FIELDS = frozenset({"status", "quality", "heat", "cluster"})  # what decides a story's lead (cluster_index)
+LEAD_FIELDS = frozenset({"status", "quality", "heat", "cluster"})  # what decides a story's lead (story_leads)
 
 
 class EditConflict(Exception):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.utils.text import slugify
 
-from articles.cluster_index import refresh_clusters
+from articles.story_leads import refresh_clusters
 from articles.models import Article, ArticleImage, ArticleTopic, Provider, RelatedArticle, StoryCluster, Topic
 from articles.urlnorm import url_key
 

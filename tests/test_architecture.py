@@ -14,7 +14,7 @@ FLOW = [
     # 2. the stored model, and how its values read
     "models", "display",
     # 3. writes
-    "reading", "cluster_index", "editorial", "editorial_clusters", "import_writer", "importing", "exporting",
+    "reading", "story_leads", "editorial", "editorial_clusters", "import_writer", "importing", "exporting",
     # 4. reads
     "timestamps", "paging", "search", "filters", "selectors", "cluster_selectors", "published",
     # 5. the web

@@ -8,7 +8,7 @@ from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
 from articles import editorial
-from articles.cluster_index import refresh_clusters
+from articles.story_leads import refresh_clusters
 from articles.editorial import EditConflict
 from articles.editorial_clusters import (
     StoryChanged, join_stories, publish_and_reject_rest, reject_story, take_out_of_story,

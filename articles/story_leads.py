@@ -1,7 +1,8 @@
-"""Story clusters in the database: which articles form one, and what the queue shows for each.
+"""A story's lead and folded members: what the queue shows for each story cluster.
 
 `refresh_clusters` is the one place a cluster's size, lead and folded members are recomputed, after
-clustering (import, re-cluster) or an editor's cluster action changed who belongs to it.
+clustering (`cluster_index`: import, re-cluster), an editor's story action, or a change to a member's
+status or scores (`editorial`) moved who leads it.
 """
 
 from __future__ import annotations
