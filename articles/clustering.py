@@ -1,0 +1,434 @@
+"""Whether two news items report the same story, and the MinHash bands that find candidates without a scan.
+
+Pure Python, no Django: `cluster_index` feeds it stored articles and writes what it decides.
+
+A headline is reduced to what carries its meaning: HTML entities decoded, tags and a
+"Video:"/"Watch:"-style prefix dropped, a site-name suffix (" - CNN", " | TechCrunch")
+dropped, case folded, stop words dropped, words lightly stemmed and common headline
+synonyms folded ("unveils"/"launches"). Two items are the same story when
+
+- they share a canonical URL (always), or
+- they were published within `days` of each other, neither names something (a name or
+  a number, as its title writes it) that the other never mentions while the other
+  names something of its own (the quarterly results of two companies, "Q3 2025"
+  against "Q3 2026"), and their titles are alike (weighted Dice coefficient over the
+  words, names counting double) — or a little less alike with excerpts that agree.
+
+Candidates come from MinHash signatures cut into bands (`story_bands`), each band a
+signed 64-bit value stored in an indexed table; the time bucket is part of the value,
+so a lookup only meets items from neighbouring buckets.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import struct
+import unicodedata
+from dataclasses import dataclass
+from typing import Iterable
+
+DEFAULT_THRESHOLD = 0.5
+DEFAULT_DAYS = 3
+EXCERPT_SUPPORT = 0.4   # excerpt likeness that lets titles a little below the threshold still match
+EXCERPT_MARGIN = 0.2    # how far below the threshold a title may be when the excerpts agree
+NAME_WEIGHT = 2.0
+SUBSTITUTED_WORDS = 2     # words of its own each title needs, besides names, to be another story
+SUBSTITUTED_SHARE = 0.25
+
+# --- normalisation ---------------------------------------------------------------------------
+
+_TAGS = re.compile(r"<[^>]{0,200}>")
+_MEDIA_WORDS = (
+    r"video|videos|watch|live|live updates|breaking|breaking news|just in|update|updated|exclusive|photos?|"
+    r"pictures|in pictures|gallery|listen|audio|podcast|analysis|explainer|opinion|report|new|latest|read"
+)
+_PREFIX = re.compile(rf"^\s*(?:(?:{_MEDIA_WORDS})\s*[:|\-–—]\s*|[\[(](?:{_MEDIA_WORDS})[\])]\s*[:\-–—]?\s*)", re.I)
+_BRACKETED_TAG = re.compile(rf"\s*[\[(](?:{_MEDIA_WORDS})[\])]\s*", re.I)
+_SEPARATOR = re.compile(r"\s+(?:[-–—|·•»]|::)\s+|\s*\|\s*")
+_TRAILING_PARENS = re.compile(r"\s*\(([^()]{1,40})\)\s*$")
+_WORD = re.compile(r"[^\W_]+(?:[’'.,&][^\W_]+)*")
+_DIGIT = re.compile(r"\d")
+
+STOP_WORDS = frozenset("""
+a an the and or but nor of to in on at by for from with without into onto over under about after before
+as is are was were be been being am do does did has have had having it its it's this that these those
+there here than then so such not no yes up down out off via per vs versus amid among between during
+will would can could should may might must shall i me my we us our you your he him his she her they
+them their what which who whom whose when where why how all any both each few more most other some
+own same too very just also s t says said say saying new now""".split())
+
+# Words a title-cased headline capitalises that still name nothing: they never count as names.
+COMMON_WORDS = frozenset("""
+report reports reported record records revenue revenues profit profits loss losses sales quarter quarterly
+results result earnings first second third fourth last next year years month months week weeks day days
+today tonight yesterday tomorrow monday tuesday wednesday thursday friday saturday sunday morning night plan plans planned deal deals talks vote votes voted bill
+law laws rule rules ban bans court judge police city state country government minister president leader
+chief ceo boss company companies firm firms market markets stock stocks shares share price prices rate rates
+cut cuts rise rises rising fall falls falling jump jumps surge surges slump slumps drop drops climb climbs
+hit hits beat beats miss misses win wins won lose loses lost launch launches launched unveil unveils unveiled
+announce announces announced reveal reveals revealed introduce introduces introduced debut debuts debuted
+open opens opened close closes closed start starts end ends set sets get gets make makes take takes give
+gives back big small high low top best worst more less most least major minor key huge million billion
+trillion percent people man woman men women child children family home house world global national local
+public private new old young big how why what who when where update updates live video watch breaking
+news story stories case cases death deaths dead killed kill kills fire storm flood crash attack war
+weather warning warnings school schools health care job jobs work worker workers strike strikes power
+energy water food data test tests study studies team teams game games season final finals match cup league
+after before over under amid against into inside outside near far ahead behind again still says said
+approve approves approved approval reject rejects rejected back backs backed push pushes pushed face faces
+faced warn warns warned call calls called help helps helped move moves moved seek seeks sought expect expects
+expected""".split())
+
+# Headline verbs that say the same thing in other words, folded to one stem (applied after stemming).
+_SYNONYM_GROUPS = (
+    ("unveil", "launch", "introduc", "debut", "reveal", "present", "roll"),
+    ("announc", "confirm", "declar"),
+    ("cut", "slash", "reduc", "trim"),
+    ("rise", "ris", "jump", "surg", "climb", "soar", "gain", "rose"),
+    ("fall", "fell", "drop", "slid", "slide", "plung", "tumbl", "sink", "sank", "declin"),
+    ("buy", "bought", "acquir", "purchas"),
+    ("win", "won", "claim", "clinch", "secur"),
+    ("approv", "back", "pass", "endors"),
+    ("reject", "block", "veto"),
+    ("warn", "caution"),
+    ("kill", "dead", "death", "die", "dies", "died"),
+    ("probe", "investigat", "inquiry"),
+    ("quit", "resign", "step"),
+    ("sue", "su", "lawsuit"),
+    ("report", "post"),
+    ("job", "role"),
+)
+_SYNONYMS = {word: group[0] for group in _SYNONYM_GROUPS for word in group}
+
+
+def clean_text(text: str) -> str:
+    """Entities decoded (twice: feeds double-encode `&amp;#038;`), tags removed, Unicode compatibility forms
+    and odd spaces folded."""
+    text = html.unescape(html.unescape(text or ""))
+    text = _TAGS.sub(" ", text)
+    text = unicodedata.normalize("NFKC", text).replace("\u00a0", " ")
+    return " ".join(text.split())
+
+
+def _looks_like_site_name(segment: str, site_words: frozenset[str]) -> bool:
+    words = segment.split()
+    if not words or len(words) > 4 or len(segment) > 40:
+        return False
+    lowered = {_fold(word) for word in words}
+    if lowered & site_words or "." in segment and " " not in segment:
+        return True
+    return all(word[:1].isupper() or word[:1].isdigit() or word.lower() in STOP_WORDS for word in words)
+
+
+def headline(title: str, *, site_words: Iterable[str] = ()) -> str:
+    """The title without what is not the story: a media prefix, bracketed media tags and a site-name suffix."""
+    site = frozenset(site_words)
+    text = clean_text(title)
+    for _ in range(3):
+        stripped = _PREFIX.sub("", text, count=1)
+        if stripped == text:
+            break
+        text = stripped
+    text = _BRACKETED_TAG.sub(" ", text).strip()
+    parens = _TRAILING_PARENS.search(text)
+    if parens and _looks_like_site_name(parens.group(1), site):
+        text = text[: parens.start()]
+    segments = _SEPARATOR.split(text)
+    while len(segments) > 1 and len(" ".join(segments[:-1]).split()) >= 2 and _looks_like_site_name(segments[-1], site):
+        segments.pop()
+    while len(segments) > 1 and len(" ".join(segments[1:]).split()) >= 3 and _fold_all(segments[0]) <= site and site:
+        segments.pop(0)
+    return " ".join(segments).strip()
+
+
+def _fold(word: str) -> str:
+    """A word as compared: lower case, no possessive, no dots or thousands commas ("U.S." -> "us")."""
+    word = word.lower().replace("’", "'")
+    if word.endswith("'s"):
+        word = word[:-2]
+    word = word.replace("'", "")
+    if _DIGIT.search(word):
+        return word.replace(",", "")
+    return word.replace(".", "").replace(",", "").replace("&", "")
+
+
+def _fold_all(text: str) -> set[str]:
+    return {_fold(word) for word in _WORD.findall(text)}
+
+
+def stem(word: str) -> str:
+    """A light suffix stripper: enough that "unveils", "unveiled" and "unveiling" meet, cheap at import speed."""
+    if len(word) <= 3 or _DIGIT.search(word):
+        return word
+    for suffix, replacement, rest in (("ies", "y", 3), ("ing", "", 3), ("ed", "", 3), ("es", "e", 3), ("s", "", 3),
+                                      ("al", "", 4)):
+        if word.endswith(suffix) and len(word) - len(suffix) >= rest and not word.endswith("ss"):
+            word = word[: -len(suffix)] + replacement
+            break
+    if len(word) > 3 and word.endswith("e"):
+        word = word[:-1]
+    if len(word) > 4 and word[-1] == word[-2] and word[-1] not in "aeiouls":
+        word = word[:-1]
+    return _SYNONYMS.get(word, word)
+
+
+def content_words(text: str) -> list[tuple[str, str]]:
+    """(original word, its comparable stem) for every word that is not a stop word."""
+    words = []
+    for original in _WORD.findall(text):
+        folded = _fold(original)
+        if folded and folded not in STOP_WORDS:
+            words.append((original, stem(folded)))
+    return words
+
+
+def _is_title_case(words: list[str]) -> bool:
+    """Every longer word capitalised (one exception allowed in a long title): the capitals tell nothing."""
+    long_words = [word for word in words if len(word) > 3 and word[:1].isalpha()]
+    lower = sum(not word[:1].isupper() for word in long_words)
+    return len(long_words) >= 3 and lower <= len(long_words) // 6
+
+
+def _names(title_words: list[tuple[str, str]], excerpt_words: list[tuple[str, str]]) -> tuple[frozenset, frozenset]:
+    """The title's words that name something, and those that may: numbers, acronyms and inner capitals
+    ("iPhone") do; so does a capitalised word of a sentence-cased title. In a title-cased headline (every word
+    capitalised) a capitalised word does when the excerpt capitalises it too, and may otherwise. Never a word
+    the excerpt writes in lower case, nor a common headline word."""
+    originals = [original for original, _ in title_words]
+    title_case = _is_title_case(originals)
+    excerpt_lower = {_fold(word) for word, _ in excerpt_words if word[:1].islower()}
+    excerpt_capitalised = {_fold(word) for word, _ in excerpt_words if word[:1].isupper()}
+    names, maybe = set(), set()
+    for original, stemmed in title_words:
+        folded = _fold(original)
+        if _DIGIT.search(original) or (len(original) > 1 and (original.isupper() or any(c.isupper() for c in original[1:]))):
+            names.add(stemmed)
+        elif (original[:1].isupper() and folded not in COMMON_WORDS and stemmed not in COMMON_WORDS
+              and folded not in excerpt_lower):
+            (names if not title_case or folded in excerpt_capitalised else maybe).add(stemmed)
+    return frozenset(names), frozenset(names | maybe)
+
+
+@dataclass(frozen=True)
+class StoryText:
+    """What the comparison needs of one item, computed once."""
+
+    title: frozenset[str]
+    excerpt: frozenset[str]
+    names: frozenset[str]
+    capitalised: frozenset[str]  # the names, and the words of a title-cased headline that may be names
+    mentions: frozenset[str]
+    url_keys: frozenset[str]
+    moment: float | None
+
+
+def story_text(title: str, excerpt: str = "", *, url_keys: Iterable[str] = (), moment: float | None = None,
+               site: Iterable[str] = ()) -> StoryText:
+    """`site`: the provider's name and domain, whose words never count as the story's (a site-name suffix)."""
+    site_words = frozenset(_fold(word) for text in site for word in _WORD.findall(text or ""))
+    site_words |= {word.split(".")[0] for word in site_words if "." in word}
+    excerpt_text = clean_text(excerpt)
+    title_words = [(o, s) for o, s in content_words(headline(title, site_words=site_words)) if _fold(o) not in site_words]
+    excerpt_words = content_words(excerpt_text)
+    names, capitalised = _names(title_words, excerpt_words)
+    title_stems = frozenset(stemmed for _, stemmed in title_words)
+    excerpt_stems = frozenset(stemmed for _, stemmed in excerpt_words)
+    return StoryText(
+        title=title_stems,
+        excerpt=excerpt_stems,
+        names=names,
+        capitalised=capitalised,
+        mentions=title_stems | excerpt_stems,
+        url_keys=frozenset(key for key in url_keys if key),
+        moment=moment,
+    )
+
+
+# --- the decision ------------------------------------------------------------------------------
+
+def dice(a: frozenset[str], b: frozenset[str]) -> float:
+    return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
+
+
+def title_likeness(a: StoryText, b: StoryText) -> float:
+    """Weighted Dice over title words: a shared name says more than a shared ordinary word."""
+    if not a.title or not b.title:
+        return 0.0
+    names = a.names | b.names
+
+    def weight(words):
+        return sum(NAME_WEIGHT if word in names else 1.0 for word in words)
+
+    return 2 * weight(a.title & b.title) / (weight(a.title) + weight(b.title))
+
+
+def distinct_subjects(a: StoryText, b: StoryText) -> bool:
+    """Each title says something the other item never mentions: a name or a number (a company, a place, a year,
+    a quarter), or at least two words and a quarter of its words (a tram line where the other has a library).
+    Words one side merely adds ("on Tuesday") are no sign of another story."""
+    own_a, own_b = a.title - b.mentions, b.title - a.mentions
+    if own_a & a.names and own_b & b.capitalised or own_a & a.capitalised and own_b & b.names:
+        return True
+    return all(len(own) >= SUBSTITUTED_WORDS and len(own) >= SUBSTITUTED_SHARE * len(text.title)
+               for own, text in ((own_a, a), (own_b, b)))
+
+
+def same_story(a: StoryText, b: StoryText, *, threshold: float = DEFAULT_THRESHOLD, days: float = DEFAULT_DAYS) -> bool:
+    if a.url_keys & b.url_keys:
+        return True
+    if a.moment is not None and b.moment is not None and abs(a.moment - b.moment) > days * 86400:
+        return False
+    if distinct_subjects(a, b):
+        return False
+    likeness = title_likeness(a, b)
+    if likeness >= threshold:
+        return True
+    return likeness >= threshold - EXCERPT_MARGIN and dice(a.excerpt, b.excerpt) >= EXCERPT_SUPPORT
+
+
+# --- MinHash bands ---------------------------------------------------------------------------------
+
+_MERSENNE = (1 << 61) - 1
+TITLE_BANDS, TITLE_ROWS = 10, 2
+EXCERPT_BANDS, EXCERPT_ROWS = 4, 3
+EXCERPT_WORDS = 40
+
+
+def _permutations(count: int, salt: str) -> list[tuple[int, int]]:
+    out = []
+    for index in range(count):
+        digest = hashlib.blake2b(f"{salt}:{index}".encode(), digest_size=16).digest()
+        a, b = struct.unpack("<QQ", digest)
+        out.append(((a % (_MERSENNE - 1)) + 1, b % _MERSENNE))
+    return out
+
+
+_TITLE_PERMUTATIONS = _permutations(TITLE_BANDS * TITLE_ROWS, "title")
+_EXCERPT_PERMUTATIONS = _permutations(EXCERPT_BANDS * EXCERPT_ROWS, "excerpt")
+
+
+def _word_hash(word: str) -> int:
+    return int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
+
+
+def minhash(words: Iterable[str], permutations: list[tuple[int, int]]) -> list[int]:
+    """The MinHash signature: for each (a, b), the least (a*h + b) mod 2^61-1 over the words' hashes."""
+    hashes = [_word_hash(word) for word in words]
+    if not hashes:
+        return []
+    return [min((a * h + b) % _MERSENNE for h in hashes) for a, b in permutations]
+
+
+def _band_value(kind: int, bucket: int, index: int, rows: list[int]) -> int:
+    packed = struct.pack(f"<BqB{len(rows)}Q", kind, bucket, index, *rows)
+    return int.from_bytes(hashlib.blake2b(packed, digest_size=8).digest(), "little", signed=True)
+
+
+def time_bucket(moment: float, days: float) -> int:
+    return int(moment // (days * 86400))
+
+
+def story_bands(text: StoryText, *, days: float = DEFAULT_DAYS, bucket: int | None = None) -> list[int]:
+    """The item's bands in its own time bucket (what is stored). Items within `days` of each other are in the
+    same or a neighbouring bucket, so `neighbour_bands` of one meets the stored bands of the other."""
+    if bucket is None:
+        bucket = time_bucket(text.moment or 0.0, days)
+    bands = []
+    for kind, words, permutations, rows in (
+        (1, text.title, _TITLE_PERMUTATIONS, TITLE_ROWS),
+        (2, sorted(text.excerpt)[:EXCERPT_WORDS] if len(text.excerpt) > EXCERPT_WORDS else text.excerpt,
+         _EXCERPT_PERMUTATIONS, EXCERPT_ROWS),
+    ):
+        signature = minhash(words, permutations)
+        for index in range(0, len(signature), rows):
+            bands.append(_band_value(kind, bucket, index // rows, signature[index:index + rows]))
+    return bands
+
+
+def neighbour_bands(text: StoryText, *, days: float = DEFAULT_DAYS) -> list[int]:
+    """The band values to look up: the item's bands as they would read in its own and the two neighbouring
+    time buckets."""
+    bucket = time_bucket(text.moment or 0.0, days)
+    return [band for offset in (-1, 0, 1) for band in story_bands(text, days=days, bucket=bucket + offset)]
+
+
+# --- grouping --------------------------------------------------------------------------------------
+
+NEW = "new"
+
+
+def plan_clusters(current: dict[int, int | None], pinned: set[int], released: set[int],
+                  edges: Iterable[tuple[int, int]]) -> dict[int, int | tuple[str, int] | None]:
+    """Which articles move to which cluster, given the verified same-story `edges`.
+
+    `current`: every involved article's cluster (None: alone); all members of every cluster named are
+    included. `pinned`: articles an editor placed, never moved; a cluster holding one is never merged
+    into another, nor with another such cluster. `released`: articles whose text is judged afresh (new
+    or changed), so their present cluster counts only through their edges.
+    Returns article -> existing cluster id, (NEW, n) for the n-th new cluster, or None (alone), for the
+    articles whose cluster changes.
+    """
+    parent: dict[tuple, tuple] = {}
+
+    def find(node):
+        parent.setdefault(node, node)
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    held = {("c", current[pk]) for pk in pinned if current.get(pk) is not None}
+    locked_roots: dict[tuple, bool] = {}
+
+    def node_of(pk):
+        if pk in pinned:
+            return ("c", current[pk]) if current.get(pk) is not None else None
+        if pk in released or current.get(pk) is None:
+            return ("a", pk)
+        return ("c", current[pk])
+
+    for pk in current:
+        node = node_of(pk)
+        if node is not None:
+            locked_roots.setdefault(find(node), node in held)
+    for a, b in sorted((min(x, y), max(x, y)) for x, y in edges if x != y):
+        first, second = node_of(a), node_of(b)
+        if first is None or second is None:
+            continue
+        root_a, root_b = find(first), find(second)
+        if root_a == root_b or (locked_roots.get(root_a) and locked_roots.get(root_b)):
+            continue
+        keep, drop = (root_a, root_b) if (locked_roots.get(root_a), -_order(root_a)) >= (
+            locked_roots.get(root_b), -_order(root_b)) else (root_b, root_a)
+        parent[drop] = keep
+        locked_roots[keep] = locked_roots.get(keep) or locked_roots.get(drop, False)
+
+    components: dict[tuple, list[int]] = {}
+    for pk in sorted(current):
+        node = node_of(pk)
+        if node is not None:
+            components.setdefault(find(node), []).append(pk)
+    moves: dict[int, int | tuple[str, int] | None] = {}
+    new_count = 0
+    for root, members in sorted(components.items(), key=lambda item: item[1][0]):
+        clusters = sorted({current[pk] for pk in members if node_of(pk)[0] == "c"})
+        if clusters:
+            held_here = [cluster for cluster in clusters if ("c", cluster) in held]
+            target = held_here[0] if held_here else clusters[0]
+        elif len(members) >= 2:
+            target = (NEW, new_count)
+            new_count += 1
+        else:
+            target = None
+        for pk in members:
+            if current.get(pk) != target:
+                moves[pk] = target
+    return moves
+
+
+def _order(node: tuple) -> int:
+    """Existing clusters before free articles, older (smaller id) clusters first: the one a merge keeps."""
+    kind, value = node
+    return value if kind == "c" else 1 << 62
