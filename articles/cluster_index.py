@@ -7,11 +7,15 @@ clustering (import, re-cluster) or an editor's cluster action changed who belong
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Iterable
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator
 
-from django.db.models import Case, IntegerField, Value, When
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Case, IntegerField, Q, Value, When
 
-from .models import Article, StoryCluster
+from . import clustering, editorial
+from .models import Article, ClusterBand, StoryCluster
 
 Status = Article.Status
 
@@ -58,3 +62,206 @@ def refresh_clusters(cluster_ids: Iterable[int]) -> None:
         size=Case(*[When(pk=cluster_id, then=Value(len(rows))) for cluster_id, rows in kept.items()],
                   output_field=IntegerField()),
     )
+
+
+# --- clustering articles -------------------------------------------------------------------------
+
+CLUSTER_LOCK = 0x636C7573  # "clus": one clustering transaction at a time, whichever importer runs it
+LOOKUP_CHUNK = 2000
+MOST_PER_BAND = 100  # a band shared by more items is a commonplace; its newest items are candidates enough
+ATTEMPTS = 4
+TEXT_VALUES = (
+    "pk", "title", "excerpt", "published_date_time", "imported_at", "web_url_key", "original_url_key",
+    "provider__name", "provider__domain",
+)
+
+
+@dataclass(frozen=True)
+class ClusterSettings:
+    """How alike two items must be, and how far apart in time they may be, to be one story."""
+
+    threshold: float = clustering.DEFAULT_THRESHOLD
+    days: float = clustering.DEFAULT_DAYS
+
+    @classmethod
+    def from_settings(cls, *, threshold: float | None = None, days: float | None = None) -> "ClusterSettings":
+        return cls(
+            threshold=threshold if threshold is not None else getattr(settings, "CLUSTER_THRESHOLD", cls.threshold),
+            days=days if days is not None else getattr(settings, "CLUSTER_DAYS", cls.days),
+        )
+
+
+@dataclass
+class ClusteringOutcome:
+    articles: int = 0
+    moved: int = 0
+    clusters: set[int] = field(default_factory=set)
+    deferred: int = 0
+
+
+class MembershipMoved(Exception):
+    """Someone changed who belongs to a cluster between our read and our locks: start over."""
+
+
+def cluster_imported(source_keys: list[str]) -> ClusteringOutcome | None:
+    """The importer's hook, after a batch committed: cluster what it wrote (unless STORY_CLUSTERS is off)."""
+    if not getattr(settings, "STORY_CLUSTERS", True) or not source_keys:
+        return None
+    return cluster_articles(Article.objects.filter(source_key__in=source_keys).values_list("pk", flat=True))
+
+
+def cluster_articles(article_ids: Iterable[int], *, config: ClusterSettings | None = None) -> ClusteringOutcome:
+    """Put new or changed articles into their stories: find candidates through the bands and canonical URLs,
+    verify each pair, then join, create or merge clusters; an article an editor placed never moves.
+
+    Runs in a transaction of its own and takes every article lock it needs in one id-ordered statement,
+    after reading without locks what it will need: so it cannot deadlock with editors, who lock the same
+    way, or with a batch of the importer. Call it outside any transaction that holds article locks.
+    """
+    ids = sorted(set(article_ids))
+    config = config or ClusterSettings.from_settings()
+    if not ids:
+        return ClusteringOutcome()
+    for attempt in range(ATTEMPTS):
+        try:
+            with transaction.atomic():
+                return _cluster_once(ids, config, last_attempt=attempt == ATTEMPTS - 1)
+        except MembershipMoved:
+            continue
+    raise AssertionError("unreachable: the last attempt never raises MembershipMoved")  # pragma: no cover
+
+
+def story_texts(rows: Iterable[dict]) -> dict[int, clustering.StoryText]:
+    """What the comparison needs of each article row (TEXT_VALUES); an article without a date is placed in
+    time by its import."""
+    texts = {}
+    for row in rows:
+        moment = row["published_date_time"] or row["imported_at"]
+        texts[row["pk"]] = clustering.story_text(
+            row["title"], row["excerpt"], url_keys=(row["web_url_key"], row["original_url_key"]),
+            moment=moment.timestamp() if moment else None,
+            site=(row["provider__name"] or "", row["provider__domain"] or ""),
+        )
+    return texts
+
+
+def _cluster_once(ids: list[int], config: ClusterSettings, *, last_attempt: bool) -> ClusteringOutcome:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CLUSTER_LOCK])
+    texts = story_texts(_chunked_values(Article.objects.all(), "pk__in", ids, TEXT_VALUES))
+    ids = sorted(texts)
+    bands = {pk: clustering.story_bands(text, days=config.days) for pk, text in texts.items()}
+    candidates = _candidates(texts, bands)
+    others = sorted(set().union(*candidates.values()) - texts.keys()) if candidates else []
+    texts.update(story_texts(_chunked_values(Article.objects.all(), "pk__in", others, TEXT_VALUES)))
+    edges = [
+        (pk, other) for pk, found in candidates.items() for other in sorted(found)
+        if other in texts and (other not in candidates or pk < other)
+        and clustering.same_story(texts[pk], texts[other], threshold=config.threshold, days=config.days)
+    ]
+    outcome = ClusteringOutcome(articles=len(ids))
+    current, pinned = _lock_involved(ids, edges, last_attempt=last_attempt, outcome=outcome)
+    edges = [(a, b) for a, b in edges if a in current and b in current]
+    moves = clustering.plan_clusters(current, pinned, set(ids) - pinned, edges)
+    outcome.moved = len(moves)
+    outcome.clusters = _apply_moves(moves, current)
+    _store_bands(ids, bands)
+    return outcome
+
+
+def _candidates(texts: dict[int, clustering.StoryText], bands: dict[int, tuple[list[int], list[int]]]) -> dict[int, set[int]]:
+    """Each article's candidates: those sharing a stored band with its looked-up bands (in the table, or among
+    this batch), or a canonical URL."""
+    by_band: dict[int, list[int]] = defaultdict(list)
+    wanted = {band for _, looked_up in bands.values() for band in looked_up}
+    for chunk in _chunks(sorted(wanted), LOOKUP_CHUNK):
+        for band, pk in ClusterBand.objects.filter(band__in=chunk).values_list("band", "article_id"):
+            by_band[band].append(pk)
+    for pk, (stored, _) in bands.items():
+        for band in stored:
+            by_band[band].append(pk)
+    candidates: dict[int, set[int]] = {}
+    for pk, (_, looked_up) in bands.items():
+        found = set()
+        for band in looked_up:
+            members = by_band.get(band, ())
+            found.update(sorted(set(members))[-MOST_PER_BAND:] if len(members) > MOST_PER_BAND else members)
+        found.discard(pk)
+        candidates[pk] = found
+    url_keys = {key for text in texts.values() for key in text.url_keys}
+    if url_keys:
+        by_key = defaultdict(set)
+        for pk, web, original in Article.objects.filter(
+            Q(web_url_key__in=url_keys) | Q(original_url_key__in=url_keys)
+        ).values_list("pk", "web_url_key", "original_url_key"):
+            by_key[web].add(pk)
+            by_key[original].add(pk)
+        for pk, text in texts.items():
+            for key in text.url_keys:
+                candidates[pk].update(by_key.get(key, ()) - {pk})
+    return candidates
+
+
+def _lock_involved(ids: list[int], edges: list[tuple[int, int]], *, last_attempt: bool,
+                   outcome: ClusteringOutcome) -> tuple[dict[int, int | None], set[int]]:
+    """Lock, in one id-ordered statement, the batch, the articles it links to and every member of their
+    clusters; return their clusters and which of them an editor placed, as read under the locks."""
+    linked = set(ids).union(*edges) if edges else set(ids)
+    clusters = set(Article.objects.filter(pk__in=linked, cluster__isnull=False).values_list("cluster_id", flat=True))
+    members = set(Article.objects.filter(cluster_id__in=clusters).values_list("pk", flat=True)) if clusters else set()
+    wanted = linked | members
+    rows = list(editorial.lock_articles(Article.objects.filter(pk__in=wanted)).values_list(
+        "pk", "cluster_id", "cluster_set_by_editor"))
+    current = {pk: cluster for pk, cluster, _ in rows}
+    pinned = {pk for pk, _, placed in rows if placed}
+    clusters_now = {cluster for cluster in current.values() if cluster is not None}
+    strangers = set(Article.objects.filter(cluster_id__in=clusters_now).exclude(pk__in=current).values_list(
+        "pk", "cluster_id")) if clusters_now else set()
+    if strangers:
+        if not last_attempt:
+            raise MembershipMoved
+        # Still moving after several attempts: leave those clusters' articles as they are this time.
+        moving = {cluster for _, cluster in strangers}
+        frozen = {pk for pk, cluster in current.items() if cluster in moving}
+        outcome.deferred = len(frozen)
+        current = {pk: cluster for pk, cluster in current.items() if pk not in frozen}
+        pinned -= frozen
+    return current, pinned
+
+
+def _apply_moves(moves: dict, current: dict[int, int | None]) -> set[int]:
+    """Write the plan: new clusters created, articles moved, every touched cluster refreshed."""
+    new_tokens = sorted({target for target in moves.values() if isinstance(target, tuple)})
+    created = StoryCluster.objects.bulk_create([StoryCluster() for _ in new_tokens])
+    new_ids = {token: cluster.pk for token, cluster in zip(new_tokens, created)}
+    targets = {pk: new_ids.get(target, target) if isinstance(target, tuple) else target for pk, target in moves.items()}
+    if targets:
+        Article.objects.filter(pk__in=list(targets)).update(
+            cluster_id=Case(*[When(pk=pk, then=Value(target)) for pk, target in targets.items()],
+                            output_field=IntegerField()),
+            folded_into_cluster=False,
+        )
+    touched = {current.get(pk) for pk in targets} | set(targets.values())
+    touched.discard(None)
+    refresh_clusters(touched)
+    return touched
+
+
+def _store_bands(ids: list[int], bands: dict[int, tuple[list[int], list[int]]]) -> None:
+    ClusterBand.objects.filter(article_id__in=ids).delete()
+    rows = [(pk, band) for pk in ids for band in dict.fromkeys(bands[pk][0])]
+    if rows:
+        table = connection.ops.quote_name(ClusterBand._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.executemany(f"INSERT INTO {table} (article_id, band) VALUES (%s, %s)", rows)
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _chunked_values(queryset, lookup: str, values: list, fields: tuple) -> Iterator[dict]:
+    for chunk in _chunks(values, LOOKUP_CHUNK):
+        yield from queryset.filter(**{lookup: chunk}).order_by().values(*fields)

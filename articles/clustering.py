@@ -326,32 +326,26 @@ def _band_value(kind: int, bucket: int, index: int, rows: list[int]) -> int:
     return int.from_bytes(hashlib.blake2b(packed, digest_size=8).digest(), "little", signed=True)
 
 
-def time_bucket(moment: float, days: float) -> int:
-    return int(moment // (days * 86400))
+def time_bucket(moment: float | None, days: float) -> int:
+    return int((moment or 0.0) // (days * 86400))
 
 
-def story_bands(text: StoryText, *, days: float = DEFAULT_DAYS, bucket: int | None = None) -> list[int]:
-    """The item's bands in its own time bucket (what is stored). Items within `days` of each other are in the
-    same or a neighbouring bucket, so `neighbour_bands` of one meets the stored bands of the other."""
-    if bucket is None:
-        bucket = time_bucket(text.moment or 0.0, days)
-    bands = []
+def story_bands(text: StoryText, *, days: float = DEFAULT_DAYS) -> tuple[list[int], list[int]]:
+    """(the bands to store, the bands to look up). Stored bands carry the item's own time bucket; looked-up
+    ones its own and both neighbouring buckets, so any two items within `days` of each other meet."""
+    bucket = time_bucket(text.moment, days)
+    signatures = []
     for kind, words, permutations, rows in (
         (1, text.title, _TITLE_PERMUTATIONS, TITLE_ROWS),
         (2, sorted(text.excerpt)[:EXCERPT_WORDS] if len(text.excerpt) > EXCERPT_WORDS else text.excerpt,
          _EXCERPT_PERMUTATIONS, EXCERPT_ROWS),
     ):
         signature = minhash(words, permutations)
-        for index in range(0, len(signature), rows):
-            bands.append(_band_value(kind, bucket, index // rows, signature[index:index + rows]))
-    return bands
-
-
-def neighbour_bands(text: StoryText, *, days: float = DEFAULT_DAYS) -> list[int]:
-    """The band values to look up: the item's bands as they would read in its own and the two neighbouring
-    time buckets."""
-    bucket = time_bucket(text.moment or 0.0, days)
-    return [band for offset in (-1, 0, 1) for band in story_bands(text, days=days, bucket=bucket + offset)]
+        signatures.extend((kind, index // rows, signature[index:index + rows]) for index in range(0, len(signature), rows))
+    stored = [_band_value(kind, bucket, index, rows) for kind, index, rows in signatures]
+    looked_up = [_band_value(kind, bucket + offset, index, rows)
+                 for offset in (-1, 0, 1) for kind, index, rows in signatures]
+    return stored, looked_up
 
 
 # --- grouping --------------------------------------------------------------------------------------
