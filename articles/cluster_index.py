@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Case, Count, IntegerField, Q, Value, When
 
 from . import clustering, editorial
 from .models import Article, ClusterBand, StoryCluster
@@ -265,3 +265,68 @@ def _chunks(items: list, size: int) -> Iterator[list]:
 def _chunked_values(queryset, lookup: str, values: list, fields: tuple) -> Iterator[dict]:
     for chunk in _chunks(values, LOOKUP_CHUNK):
         yield from queryset.filter(**{lookup: chunk}).order_by().values(*fields)
+
+
+# --- re-clustering everything ----------------------------------------------------------------------
+
+RECLUSTER_CHUNK = 1000
+
+
+def recluster(*, config: ClusterSettings | None = None, chunk_size: int = RECLUSTER_CHUNK,
+              on_progress: Callable[[int], None] | None = None) -> ClusteringOutcome:
+    """Cluster every article afresh (after the threshold or the days changed), keeping editors' placements.
+
+    Two passes over the articles in id chunks, so memory stays flat whatever the table's size: the first
+    takes every article an editor did not place out of its cluster and drops all bands; the second clusters
+    each chunk as an import would, against the chunks before it. `on_progress(n)` after each chunk of n
+    articles of the second pass.
+    """
+    config = config or ClusterSettings.from_settings()
+    for chunk in _id_chunks(chunk_size):
+        with transaction.atomic():
+            released = editorial.lock_articles(Article.objects.filter(
+                pk__in=chunk, cluster__isnull=False, cluster_set_by_editor=False))
+            Article.objects.filter(pk__in=list(released.values_list("pk", flat=True))).update(
+                cluster=None, folded_into_cluster=False)
+            ClusterBand.objects.filter(article_id__in=chunk).delete()
+    StoryCluster.objects.exclude(members__cluster_set_by_editor=True).delete()
+    total = ClusteringOutcome()
+    for chunk in _id_chunks(chunk_size):
+        outcome = cluster_articles(chunk, config=config)
+        total.articles += outcome.articles
+        total.moved += outcome.moved
+        total.deferred += outcome.deferred
+        if on_progress:
+            on_progress(len(chunk))
+    placed = sorted(set(StoryCluster.objects.filter(members__cluster_set_by_editor=True).values_list("pk", flat=True)))
+    for chunk in _chunks(placed, chunk_size):  # their other members left in the first pass
+        with transaction.atomic():
+            list(editorial.lock_articles(Article.objects.filter(cluster_id__in=chunk)).values_list("pk"))
+            _refresh_keeping_placements(chunk)
+    total.clusters = set(StoryCluster.objects.values_list("pk", flat=True))
+    return total
+
+
+def _refresh_keeping_placements(cluster_ids: list[int]) -> None:
+    """`refresh_clusters`, except that a cluster left with one member an editor placed keeps it."""
+    sizes = dict(Article.objects.filter(cluster_id__in=cluster_ids).values("cluster_id").annotate(
+        n=Count("pk")).values_list("cluster_id", "n"))
+    refresh_clusters([pk for pk in cluster_ids if sizes.get(pk, 0) != 1])
+    alone = dict(Article.objects.filter(cluster_id__in=[pk for pk in cluster_ids if sizes.get(pk) == 1]).values_list(
+        "cluster_id", "pk"))
+    if alone:
+        StoryCluster.objects.filter(pk__in=list(alone)).update(size=1, lead_id=Case(
+            *[When(pk=cluster_id, then=Value(member)) for cluster_id, member in alone.items()],
+            output_field=IntegerField()))
+        Article.objects.filter(pk__in=list(alone.values())).update(folded_into_cluster=False)
+
+
+def _id_chunks(size: int) -> Iterator[list[int]]:
+    """Every article id, `size` at a time, in id order (keyset: no OFFSET, nothing held between chunks)."""
+    last = 0
+    while True:
+        chunk = list(Article.objects.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:size])
+        if not chunk:
+            return
+        yield chunk
+        last = chunk[-1]
