@@ -135,12 +135,12 @@ def headline(title: str, *, site_words: Iterable[str] = ()) -> str:
     parens = _TRAILING_PARENS.search(text)
     if parens and _looks_like_site_name(parens.group(1), site):
         text = text[: parens.start()]
-    segments = _SEPARATOR.split(text)
-    while len(segments) > 1 and len(" ".join(segments[:-1]).split()) >= 2 and _looks_like_site_name(segments[-1], site):
-        segments.pop()
-    while len(segments) > 1 and len(" ".join(segments[1:]).split()) >= 3 and _fold_all(segments[0]) <= site and site:
-        segments.pop(0)
-    return " ".join(segments).strip()
+    cuts = list(_SEPARATOR.finditer(text))
+    while cuts and len(text[:cuts[-1].start()].split()) >= 2 and _looks_like_site_name(text[cuts[-1].end():], site):
+        text = text[:cuts.pop().start()]
+    if cuts and site and _fold_all(text[:cuts[0].start()]) <= site and len(text[cuts[0].end():].split()) >= 3:
+        text = text[cuts[0].end():]
+    return text.strip()
 
 
 def _fold(word: str) -> str:
