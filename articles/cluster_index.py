@@ -2,22 +2,26 @@
 
 `refresh_clusters` is the one place a cluster's size, lead and folded members are recomputed, after
 clustering (import, re-cluster) or an editor's cluster action changed who belongs to it.
+`cluster_articles` places new or changed articles (the importer calls it for each batch through
+`cluster_imported`), `recluster` places them all afresh; `articles.clustering` decides what is one story.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.db.models import BigIntegerField, Case, Count, IntegerField, Q, Value, When
 
 from . import clustering, editorial
 from .models import Article, ClusterBand, StoryCluster
 
 Status = Article.Status
+logger = logging.getLogger(__name__)
 
 
 def lead_order_key(member: dict) -> tuple:
@@ -68,6 +72,7 @@ def refresh_clusters(cluster_ids: Iterable[int]) -> None:
 
 CLUSTER_LOCK = 0x636C7573  # "clus": one clustering transaction at a time, whichever importer runs it
 LOOKUP_CHUNK = 2000
+BAND_CHUNK = 10000  # under both databases' limits on parameters per statement
 MOST_PER_BAND = 100  # a band shared by more items is a commonplace; its newest items are candidates enough
 ATTEMPTS = 4
 TEXT_VALUES = (
@@ -104,10 +109,18 @@ class MembershipMoved(Exception):
 
 
 def cluster_imported(source_keys: list[str]) -> ClusteringOutcome | None:
-    """The importer's hook, after a batch committed: cluster what it wrote (unless STORY_CLUSTERS is off)."""
+    """The importer's hook, after a batch committed: cluster what it wrote (unless STORY_CLUSTERS is off).
+
+    The batch is stored by then, so a failure here is logged rather than raised: the importer would
+    otherwise take it for its batch's and write the files again one by one. `recluster` catches up.
+    """
     if not getattr(settings, "STORY_CLUSTERS", True) or not source_keys:
         return None
-    return cluster_articles(Article.objects.filter(source_key__in=source_keys).values_list("pk", flat=True))
+    try:
+        return cluster_articles(Article.objects.filter(source_key__in=source_keys).values_list("pk", flat=True))
+    except Exception:  # noqa: BLE001 - see above; the log has the traceback
+        logger.exception("story clustering failed for a batch of %d articles; run recluster", len(source_keys))
+        return None
 
 
 def cluster_articles(article_ids: Iterable[int], *, config: ClusterSettings | None = None) -> ClusteringOutcome:
@@ -175,7 +188,7 @@ def _candidates(texts: dict[int, clustering.StoryText], bands: dict[int, tuple[l
     this batch), or a canonical URL."""
     by_band: dict[int, list[int]] = defaultdict(list)
     wanted = {band for _, looked_up in bands.values() for band in looked_up}
-    for chunk in _chunks(sorted(wanted), LOOKUP_CHUNK):
+    for chunk in _chunks(sorted(wanted), BAND_CHUNK):
         for band, pk in ClusterBand.objects.filter(band__in=chunk).values_list("band", "article_id"):
             by_band[band].append(pk)
     for pk, (stored, _) in bands.items():
@@ -236,12 +249,16 @@ def _apply_moves(moves: dict, current: dict[int, int | None]) -> set[int]:
     created = StoryCluster.objects.bulk_create([StoryCluster() for _ in new_tokens])
     new_ids = {token: cluster.pk for token, cluster in zip(new_tokens, created)}
     targets = {pk: new_ids.get(target, target) if isinstance(target, tuple) else target for pk, target in moves.items()}
-    if targets:
-        Article.objects.filter(pk__in=list(targets)).update(
-            cluster_id=Case(*[When(pk=pk, then=Value(target)) for pk, target in targets.items()],
-                            output_field=IntegerField()),
+    joining = {pk: target for pk, target in targets.items() if target is not None}
+    if joining:
+        Article.objects.filter(pk__in=list(joining)).update(
+            cluster_id=Case(*[When(pk=pk, then=Value(target)) for pk, target in joining.items()],
+                            output_field=BigIntegerField()),
             folded_into_cluster=False,
         )
+    leaving = [pk for pk, target in targets.items() if target is None]
+    if leaving:
+        Article.objects.filter(pk__in=leaving).update(cluster=None, folded_into_cluster=False)
     touched = {current.get(pk) for pk in targets} | set(targets.values())
     touched.discard(None)
     refresh_clusters(touched)
