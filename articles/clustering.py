@@ -21,6 +21,7 @@ so a lookup only meets items from neighbouring buckets.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import re
@@ -143,6 +144,7 @@ def headline(title: str, *, site_words: Iterable[str] = ()) -> str:
     return text.strip()
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _fold(word: str) -> str:
     """A word as compared: lower case, no possessive, no dots or thousands commas ("U.S." -> "us")."""
     word = word.lower().replace("’", "'")
@@ -158,6 +160,7 @@ def _fold_all(text: str) -> set[str]:
     return {_fold(word) for word in _WORD.findall(text)}
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
     """A light suffix stripper: enough that "unveils", "unveiled" and "unveiling" meet, cheap at import speed."""
     if len(word) <= 3 or _DIGIT.search(word):
@@ -174,13 +177,13 @@ def stem(word: str) -> str:
     return _SYNONYMS.get(word, word)
 
 
-def content_words(text: str) -> list[tuple[str, str]]:
-    """(original word, its comparable stem) for every word that is not a stop word."""
+def content_words(text: str) -> list[tuple[str, str, str]]:
+    """(original word, folded, its comparable stem) for every word that is not a stop word."""
     words = []
     for original in _WORD.findall(text):
         folded = _fold(original)
         if folded and folded not in STOP_WORDS:
-            words.append((original, stem(folded)))
+            words.append((original, folded, stem(folded)))
     return words
 
 
@@ -191,18 +194,17 @@ def _is_title_case(words: list[str]) -> bool:
     return len(long_words) >= 3 and lower <= len(long_words) // 6
 
 
-def _names(title_words: list[tuple[str, str]], excerpt_words: list[tuple[str, str]]) -> tuple[frozenset, frozenset]:
+def _names(title_words: list[tuple[str, str, str]], excerpt_words: list[tuple[str, str, str]]) -> tuple[frozenset, frozenset]:
     """The title's words that name something, and those that may: numbers, acronyms and inner capitals
     ("iPhone") do; so does a capitalised word of a sentence-cased title. In a title-cased headline (every word
     capitalised) a capitalised word does when the excerpt capitalises it too, and may otherwise. Never a word
     the excerpt writes in lower case, nor a common headline word."""
-    originals = [original for original, _ in title_words]
+    originals = [original for original, _, _ in title_words]
     title_case = _is_title_case(originals)
-    excerpt_lower = {_fold(word) for word, _ in excerpt_words if word[:1].islower()}
-    excerpt_capitalised = {_fold(word) for word, _ in excerpt_words if word[:1].isupper()}
+    excerpt_lower = {folded for word, folded, _ in excerpt_words if word[:1].islower()}
+    excerpt_capitalised = {folded for word, folded, _ in excerpt_words if word[:1].isupper()}
     names, maybe = set(), set()
-    for original, stemmed in title_words:
-        folded = _fold(original)
+    for original, folded, stemmed in title_words:
         if _DIGIT.search(original) or (len(original) > 1 and (original.isupper() or any(c.isupper() for c in original[1:]))):
             names.add(stemmed)
         elif (original[:1].isupper() and folded not in COMMON_WORDS and stemmed not in COMMON_WORDS
@@ -230,11 +232,11 @@ def story_text(title: str, excerpt: str = "", *, url_keys: Iterable[str] = (), m
     site_words = frozenset(_fold(word) for text in site for word in _WORD.findall(text or ""))
     site_words |= {word.split(".")[0] for word in site_words if "." in word}
     excerpt_text = clean_text(excerpt)
-    title_words = [(o, s) for o, s in content_words(headline(title, site_words=site_words)) if _fold(o) not in site_words]
+    title_words = [word for word in content_words(headline(title, site_words=site_words)) if word[1] not in site_words]
     excerpt_words = content_words(excerpt_text)
     names, capitalised = _names(title_words, excerpt_words)
-    title_stems = frozenset(stemmed for _, stemmed in title_words)
-    excerpt_stems = frozenset(stemmed for _, stemmed in excerpt_words)
+    title_stems = frozenset(stemmed for _, _, stemmed in title_words)
+    excerpt_stems = frozenset(stemmed for _, _, stemmed in excerpt_words)
     return StoryText(
         title=title_stems,
         excerpt=excerpt_stems,
@@ -291,39 +293,37 @@ def same_story(a: StoryText, b: StoryText, *, threshold: float = DEFAULT_THRESHO
 # --- MinHash bands ---------------------------------------------------------------------------------
 
 _MERSENNE = (1 << 61) - 1
-TITLE_BANDS, TITLE_ROWS = 10, 2
-EXCERPT_BANDS, EXCERPT_ROWS = 4, 3
-EXCERPT_WORDS = 40
+TITLE_BANDS, TITLE_ROWS = 12, 2
+EXCERPT_BANDS, EXCERPT_ROWS = 3, 3
+EXCERPT_SAMPLE = 24  # the excerpt words with the least hashes: a consistent sample of a long excerpt
+_BAND_MIX = tuple(
+    ((a % (_MERSENNE - 1)) + 1, b % _MERSENNE)
+    for a, b in struct.iter_unpack("<QQ", hashlib.blake2b(b"newsroom band mix", digest_size=64).digest())
+)
 
 
-def _permutations(count: int, salt: str) -> list[tuple[int, int]]:
-    out = []
-    for index in range(count):
-        digest = hashlib.blake2b(f"{salt}:{index}".encode(), digest_size=16).digest()
-        a, b = struct.unpack("<QQ", digest)
-        out.append(((a % (_MERSENNE - 1)) + 1, b % _MERSENNE))
-    return out
+@functools.lru_cache(maxsize=1 << 16)
+def word_hashes(word: str, kind: str) -> tuple[int, ...]:
+    """32 independent 32-bit hashes of a word (two BLAKE2b digests): the MinHash functions, one per column."""
+    data = word.encode()
+    return struct.unpack("<16I", hashlib.blake2b(data, digest_size=64, person=kind.encode() + b"1").digest()) + \
+        struct.unpack("<16I", hashlib.blake2b(data, digest_size=64, person=kind.encode() + b"2").digest())
 
 
-_TITLE_PERMUTATIONS = _permutations(TITLE_BANDS * TITLE_ROWS, "title")
-_EXCERPT_PERMUTATIONS = _permutations(EXCERPT_BANDS * EXCERPT_ROWS, "excerpt")
+def minhash(words: Iterable[str], kind: str, size: int) -> list[int]:
+    """The words' MinHash signature of `size` values: for each hash function, the least value over the words."""
+    columns = zip(*(word_hashes(word, kind) for word in words))
+    return [min(column) for column, _ in zip(columns, range(size))]
 
 
-def _word_hash(word: str) -> int:
-    return int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
-
-
-def minhash(words: Iterable[str], permutations: list[tuple[int, int]]) -> list[int]:
-    """The MinHash signature: for each (a, b), the least (a*h + b) mod 2^61-1 over the words' hashes."""
-    hashes = [_word_hash(word) for word in words]
-    if not hashes:
-        return []
-    return [min((a * h + b) % _MERSENNE for h in hashes) for a, b in permutations]
-
-
-def _band_value(kind: int, bucket: int, index: int, rows: list[int]) -> int:
-    packed = struct.pack(f"<BqB{len(rows)}Q", kind, bucket, index, *rows)
-    return int.from_bytes(hashlib.blake2b(packed, digest_size=8).digest(), "little", signed=True)
+def _band_values(kind: int, index: int, rows: list[int], buckets: Iterable[int]) -> list[int]:
+    """A band as signed 64-bit values, one per time bucket: its kind, index and rows mixed by a polynomial
+    hash, the bucket added last (so one mix serves the three buckets a lookup needs)."""
+    value = kind << 8 | index
+    for row, (a, b) in zip(rows, _BAND_MIX):
+        value = (value * a + row + b) % _MERSENNE
+    step = _BAND_MIX[-1][0]
+    return [((value + bucket * step) % _MERSENNE) * 4 - (1 << 62) for bucket in buckets]
 
 
 def time_bucket(moment: float | None, days: float) -> int:
@@ -335,16 +335,18 @@ def story_bands(text: StoryText, *, days: float = DEFAULT_DAYS) -> tuple[list[in
     ones its own and both neighbouring buckets, so any two items within `days` of each other meet."""
     bucket = time_bucket(text.moment, days)
     signatures = []
-    for kind, words, permutations, rows in (
-        (1, text.title, _TITLE_PERMUTATIONS, TITLE_ROWS),
-        (2, sorted(text.excerpt)[:EXCERPT_WORDS] if len(text.excerpt) > EXCERPT_WORDS else text.excerpt,
-         _EXCERPT_PERMUTATIONS, EXCERPT_ROWS),
+    excerpt = sorted(text.excerpt, key=lambda word: word_hashes(word, "excerpt")[-1])[:EXCERPT_SAMPLE]
+    for kind, words, name, rows, bands in (
+        (1, text.title, "title", TITLE_ROWS, TITLE_BANDS),
+        (2, excerpt, "excerpt", EXCERPT_ROWS, EXCERPT_BANDS),
     ):
-        signature = minhash(words, permutations)
+        signature = minhash(words, name, rows * bands)
         signatures.extend((kind, index // rows, signature[index:index + rows]) for index in range(0, len(signature), rows))
-    stored = [_band_value(kind, bucket, index, rows) for kind, index, rows in signatures]
-    looked_up = [_band_value(kind, bucket + offset, index, rows)
-                 for offset in (-1, 0, 1) for kind, index, rows in signatures]
+    stored, looked_up = [], []
+    for kind, index, rows in signatures:
+        own, before, after = _band_values(kind, index, rows, (bucket, bucket - 1, bucket + 1))
+        stored.append(own)
+        looked_up += (own, before, after)
     return stored, looked_up
 
 
