@@ -16,7 +16,7 @@ synonyms folded ("unveils"/"launches"). Two items are the same story when
 
 Candidates come from MinHash signatures cut into bands (`story_bands`), each band a
 signed 64-bit value stored in an indexed table; the time bucket is part of the value,
-so a lookup only meets items from neighbouring buckets.
+so a lookup only meets items of about the same days.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import html
+import math
 import re
 import struct
 import unicodedata
@@ -318,7 +319,7 @@ def minhash(words: Iterable[str], kind: str, size: int) -> list[int]:
 
 def _band_values(kind: int, index: int, rows: list[int], buckets: Iterable[int]) -> list[int]:
     """A band as signed 64-bit values, one per time bucket: its kind, index and rows mixed by a polynomial
-    hash, the bucket added last (so one mix serves the three buckets a lookup needs)."""
+    hash, the bucket added last (so one mix serves both buckets a lookup needs)."""
     value = kind << 8 | index
     for row, (a, b) in zip(rows, _BAND_MIX):
         value = (value * a + row + b) % _MERSENNE
@@ -326,14 +327,19 @@ def _band_values(kind: int, index: int, rows: list[int], buckets: Iterable[int])
     return [((value + bucket * step) % _MERSENNE) * 4 - (1 << 62) for bucket in buckets]
 
 
-def time_bucket(moment: float | None, days: float) -> int:
-    return int((moment or 0.0) // (days * 86400))
+def time_buckets(moment: float | None, days: float) -> tuple[int, int]:
+    """(the item's bucket, the neighbouring one nearer to it). Buckets are 2 x `days` wide, so everything
+    within `days` of the item lies in these two."""
+    width = 2 * days * 86400
+    position = (moment or 0.0) / width
+    bucket = math.floor(position)
+    return bucket, bucket - 1 if position - bucket < 0.5 else bucket + 1
 
 
 def story_bands(text: StoryText, *, days: float = DEFAULT_DAYS) -> tuple[list[int], list[int]]:
     """(the bands to store, the bands to look up). Stored bands carry the item's own time bucket; looked-up
-    ones its own and both neighbouring buckets, so any two items within `days` of each other meet."""
-    bucket = time_bucket(text.moment, days)
+    ones also the neighbouring bucket nearer in time, so any two items within `days` of each other meet."""
+    bucket, neighbour = time_buckets(text.moment, days)
     signatures = []
     excerpt = sorted(text.excerpt, key=lambda word: word_hashes(word, "excerpt")[-1])[:EXCERPT_SAMPLE]
     for kind, words, name, rows, bands in (
@@ -344,9 +350,9 @@ def story_bands(text: StoryText, *, days: float = DEFAULT_DAYS) -> tuple[list[in
         signatures.extend((kind, index // rows, signature[index:index + rows]) for index in range(0, len(signature), rows))
     stored, looked_up = [], []
     for kind, index, rows in signatures:
-        own, before, after = _band_values(kind, index, rows, (bucket, bucket - 1, bucket + 1))
+        own, near = _band_values(kind, index, rows, (bucket, neighbour))
         stored.append(own)
-        looked_up += (own, before, after)
+        looked_up += (own, near)
     return stored, looked_up
 
 
