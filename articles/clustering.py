@@ -36,15 +36,16 @@ DEFAULT_DAYS = 3
 EXCERPT_SUPPORT = 0.4   # excerpt likeness that lets titles a little below the threshold still match
 EXCERPT_MARGIN = 0.2    # how far below the threshold a title may be when the excerpts agree
 NAME_WEIGHT = 2.0
-SUBSTITUTED_WORDS = 2     # words of its own each title needs, besides names, to be another story
-SUBSTITUTED_SHARE = 0.25
+SUBSTITUTED_WORDS = 3     # words of their own both titles need together, besides names, to be two stories
+SUBSTITUTED_SHARE = 0.25  # ... and each at least this share of its words
 
 # --- normalisation ---------------------------------------------------------------------------
 
 _TAGS = re.compile(r"<[^>]{0,200}>")
 _MEDIA_WORDS = (
     r"video|videos|watch|live|live updates|breaking|breaking news|just in|update|updated|exclusive|photos?|"
-    r"pictures|in pictures|gallery|listen|audio|podcast|analysis|explainer|opinion|report|new|latest|read"
+    r"pictures|in pictures|gallery|listen|audio|podcast|analysis|explainer|opinion|report|new|latest|read|"
+    r"re-?transmission|press release|update \d+|corrected|correction|sponsored"
 )
 _PREFIX = re.compile(rf"^\s*(?:(?:{_MEDIA_WORDS})\s*[:|\-–—]\s*|[\[(](?:{_MEDIA_WORDS})[\])]\s*[:\-–—]?\s*)", re.I)
 _BRACKETED_TAG = re.compile(rf"\s*[\[(](?:{_MEDIA_WORDS})[\])]\s*", re.I)
@@ -269,13 +270,32 @@ def title_likeness(a: StoryText, b: StoryText) -> float:
 
 def distinct_subjects(a: StoryText, b: StoryText) -> bool:
     """Each title says something the other item never mentions: a name or a number (a company, a place, a year,
-    a quarter), or at least two words and a quarter of its words (a tram line where the other has a library).
-    Words one side merely adds ("on Tuesday") are no sign of another story."""
-    own_a, own_b = a.title - b.mentions, b.title - a.mentions
+    a quarter; a name misspelt by one swapped, added or dropped letter still counts as mentioned), or words of
+    its own — a quarter of its words, three between them (a tram line where the other has a library). Words
+    one side merely adds ("on Tuesday") are no sign of another story."""
+    own_a = _unmentioned(a.title - b.mentions, a.capitalised, b.mentions)
+    own_b = _unmentioned(b.title - a.mentions, b.capitalised, a.mentions)
     if own_a & a.names and own_b & b.capitalised or own_a & a.capitalised and own_b & b.names:
         return True
-    return all(len(own) >= SUBSTITUTED_WORDS and len(own) >= SUBSTITUTED_SHARE * len(text.title)
-               for own, text in ((own_a, a), (own_b, b)))
+    return (len(own_a) + len(own_b) >= SUBSTITUTED_WORDS
+            and all(own and len(own) >= SUBSTITUTED_SHARE * len(text.title) for own, text in ((own_a, a), (own_b, b))))
+
+
+def _unmentioned(words: frozenset[str], names: frozenset[str], mentions: frozenset[str]) -> frozenset[str]:
+    """`words` without the names among them that are a typo away from a mention ("ISTM" for "ITSM")."""
+    return frozenset(word for word in words
+                     if word not in names or not any(_one_typo_apart(word, other) for other in mentions))
+
+
+def _one_typo_apart(a: str, b: str) -> bool:
+    """Two words of letters, four or more long, one adjacent swap, one added or one dropped letter apart."""
+    if min(len(a), len(b)) < 4 or abs(len(a) - len(b)) > 1 or not (a.isalpha() and b.isalpha()) or a == b:
+        return False
+    if len(a) == len(b):
+        differ = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(differ) == 2 and differ[1] == differ[0] + 1 and a[differ[0]] == b[differ[1]] and a[differ[1]] == b[differ[0]]
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
 
 
 def same_story(a: StoryText, b: StoryText, *, threshold: float = DEFAULT_THRESHOLD, days: float = DEFAULT_DAYS) -> bool:
