@@ -289,7 +289,7 @@ def _unmentioned(words: frozenset[str], names: frozenset[str], mentions: frozens
 
 def _one_typo_apart(a: str, b: str) -> bool:
     """Two words of letters, four or more long, one adjacent swap, one added or one dropped letter apart."""
-    if min(len(a), len(b)) < 4 or abs(len(a) - len(b)) > 1 or not (a.isalpha() and b.isalpha()) or a == b:
+    if abs(len(a) - len(b)) > 1 or min(len(a), len(b)) < 4 or a == b or not (a.isalpha() and b.isalpha()):
         return False
     if len(a) == len(b):
         differ = [i for i in range(len(a)) if a[i] != b[i]]
@@ -314,8 +314,8 @@ def same_story(a: StoryText, b: StoryText, *, threshold: float = DEFAULT_THRESHO
 # --- MinHash bands ---------------------------------------------------------------------------------
 
 _MERSENNE = (1 << 61) - 1
-TITLE_BANDS, TITLE_ROWS = 12, 2
-EXCERPT_BANDS, EXCERPT_ROWS = 3, 3
+TITLE_BANDS, TITLE_ROWS = 10, 2
+EXCERPT_BANDS, EXCERPT_ROWS = 2, 3
 EXCERPT_SAMPLE = 24  # the excerpt words with the least hashes: a consistent sample of a long excerpt
 _BAND_MIX = tuple(
     ((a % (_MERSENNE - 1)) + 1, b % _MERSENNE)
