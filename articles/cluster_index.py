@@ -98,6 +98,9 @@ class ClusterSettings:
 
 @dataclass
 class ClusteringOutcome:
+    """What a clustering call did: articles judged, articles moved, clusters touched, articles left as they were
+    because their clusters kept changing under it."""
+
     articles: int = 0
     moved: int = 0
     clusters: set[int] = field(default_factory=set)
@@ -168,11 +171,9 @@ def _cluster_once(ids: list[int], config: ClusterSettings, *, last_attempt: bool
     candidates = _candidates(texts, bands)
     others = sorted(set().union(*candidates.values()) - texts.keys()) if candidates else []
     texts.update(story_texts(_chunked_values(Article.objects.all(), "pk__in", others, TEXT_VALUES)))
-    edges = [
-        (pk, other) for pk, found in candidates.items() for other in sorted(found)
-        if other in texts and (other not in candidates or pk < other)
-        and clustering.same_story(texts[pk], texts[other], threshold=config.threshold, days=config.days)
-    ]
+    pairs = {(min(pk, other), max(pk, other)) for pk, found in candidates.items() for other in found if other in texts}
+    edges = [(a, b) for a, b in sorted(pairs)
+             if clustering.same_story(texts[a], texts[b], threshold=config.threshold, days=config.days)]
     outcome = ClusteringOutcome(articles=len(ids))
     current, pinned = _lock_involved(ids, edges, last_attempt=last_attempt, outcome=outcome)
     edges = [(a, b) for a, b in edges if a in current and b in current]
