@@ -66,7 +66,8 @@ own same too very just also s t says said say saying new now""".split())
 COMMON_WORDS = frozenset("""
 report reports reported record records revenue revenues profit profits loss losses sales quarter quarterly
 results result earnings first second third fourth last next year years month months week weeks day days
-today tonight yesterday tomorrow monday tuesday wednesday thursday friday saturday sunday morning night plan plans planned deal deals talks vote votes voted bill
+today tonight yesterday tomorrow january february march april may june july august september october
+november december jan feb mar apr jun jul aug sep sept oct nov dec spring summer autumn fall winter monday tuesday wednesday thursday friday saturday sunday morning night plan plans planned deal deals talks vote votes voted bill
 law laws rule rules ban bans court judge police city state country government minister president leader
 chief ceo boss company companies firm firms market markets stock stocks shares share price prices rate rates
 cut cuts rise rises rising fall falls falling jump jumps surge surges slump slumps drop drops climb climbs
@@ -117,7 +118,7 @@ def clean_text(text: str) -> str:
 
 def _looks_like_site_name(segment: str, site_words: frozenset[str]) -> bool:
     words = segment.split()
-    if not words or len(words) > 4 or len(segment) > 40:
+    if not words or len(words) > 5 or len(segment) > 45:
         return False
     lowered = {_fold(word) for word in words}
     if lowered & site_words or "." in segment and " " not in segment:
@@ -179,10 +180,23 @@ def stem(word: str) -> str:
     return _SYNONYMS.get(word, word)
 
 
+_AMOUNT = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)?)(bn|tn|billion|million|trillion)\b|([$£€])(\d+(?:[.,]\d+)?)m\b", re.I)
+_UNITS = {"bn": "billion", "tn": "trillion", "m": "million"}
+
+
+def _spell_amounts(text: str) -> str:
+    """"$3bn" and "$3 billion", "£40m" and "£40 million" alike."""
+    def spelled(match):
+        if match.group(1):
+            return f"{match.group(1)} {_UNITS.get(match.group(2).lower(), match.group(2))}"
+        return f"{match.group(3)}{match.group(4)} million"
+    return _AMOUNT.sub(spelled, text)
+
+
 def content_words(text: str) -> list[tuple[str, str, str]]:
     """(original word, folded, its comparable stem) for every word that is not a stop word."""
     words = []
-    for original in _WORD.findall(text):
+    for original in _WORD.findall(_spell_amounts(text)):
         folded = _fold(original)
         if folded and folded not in STOP_WORDS:
             words.append((original, folded, stem(folded)))
@@ -196,18 +210,26 @@ def _is_title_case(words: list[str]) -> bool:
     return len(long_words) >= 3 and lower <= len(long_words) // 6
 
 
+def _is_shouted(words: list[str]) -> bool:
+    """Written in capitals throughout: an upper-case word is then no acronym."""
+    letters = [word for word in words if len(word) > 1 and word.isalpha()]
+    return len(letters) >= 3 and sum(word.isupper() for word in letters) >= 0.7 * len(letters)
+
+
 def _names(title_words: list[tuple[str, str, str]], excerpt_words: list[tuple[str, str, str]]) -> tuple[frozenset, frozenset]:
     """The title's words that name something, and those that may: numbers, acronyms and inner capitals
     ("iPhone") do; so does a capitalised word of a sentence-cased title. In a title-cased headline (every word
     capitalised) a capitalised word does when the excerpt capitalises it too, and may otherwise. Never a word
     the excerpt writes in lower case, nor a common headline word."""
     originals = [original for original, _, _ in title_words]
-    title_case = _is_title_case(originals)
+    shouted = _is_shouted(originals)
+    title_case = shouted or _is_title_case(originals)
     excerpt_lower = {folded for word, folded, _ in excerpt_words if word[:1].islower()}
     excerpt_capitalised = {folded for word, folded, _ in excerpt_words if word[:1].isupper()}
     names, maybe = set(), set()
     for original, folded, stemmed in title_words:
-        if _DIGIT.search(original) or (len(original) > 1 and (original.isupper() or any(c.isupper() for c in original[1:]))):
+        if _DIGIT.search(original) or not shouted and len(original) > 1 and (
+                original.isupper() or any(c.isupper() for c in original[1:])):
             names.add(stemmed)
         elif (original[:1].isupper() and folded not in COMMON_WORDS and stemmed not in COMMON_WORDS
               and folded not in excerpt_lower):

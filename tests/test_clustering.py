@@ -58,6 +58,11 @@ SAME = [
     ("Apple &amp; Google team up on contact tracing", "Apple and Google team up on contact tracing — The Verge"),
     ("Maria Okafor wins Scranton mayoral race", "Scranton elects Maria Okafor as mayor | AP"),
     ("Storm Knocks Out Power to 53,000 Homes in Metropolis", "53,000 homes in Metropolis without power after storm"),
+    ("Acme buys Globex for $3bn", "Acme acquires Globex in $3 billion deal - Reuters"),
+    ("Acme buys Globex for £40m", "Acme to buy Globex for £40 million"),
+    ("HARBOR CITY APPROVES FLOOD BARRIER NOW", "Harbor City Officially Approves Flood Barrier"),
+    ("Harbor City approves flood barrier in March", "Harbor City approves flood barrier | The Times of India"),
+    ("Provance releases ServiceTeam ITSM products", "RE-TRANSMISSION: Provance releases ServiceTeam ISTM products"),
 ]
 DIFFERENT = [
     ("Acme reports record Q3 revenue", "Globex reports record Q3 revenue"),
