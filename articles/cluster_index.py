@@ -73,7 +73,7 @@ def refresh_clusters(cluster_ids: Iterable[int]) -> None:
 CLUSTER_LOCK = 0x636C7573  # "clus": one clustering transaction at a time, whichever importer runs it
 LOOKUP_CHUNK = 2000
 BAND_CHUNK = 10000  # under both databases' limits on parameters per statement
-MOST_PER_BAND = 100  # a band shared by more items is a commonplace; its newest items are candidates enough
+MOST_PER_BAND = 50  # a band shared by more items is a commonplace; its newest items are candidates enough
 ATTEMPTS = 4
 TEXT_VALUES = (
     "pk", "title", "excerpt", "published_date_time", "imported_at", "web_url_key", "original_url_key",

@@ -210,6 +210,7 @@ def _hard_negative(rng: random.Random, values: dict, template) -> tuple[dict, in
 def labelled_items(*, stories: int = 400, seed: int = 0) -> list[LabelledItem]:
     """`stories` stories, each told by 1-5 providers, a third of them shadowed by a hard negative."""
     rng = random.Random(f"story-variants:{seed}")
+    span_hours = max(24 * 60, 8 * stories)  # about three stories a day: a desk's pace for one template
     items: list[LabelledItem] = []
     told: set[tuple] = set()  # no two stories with the same words: nothing could tell them apart
 
@@ -225,7 +226,7 @@ def labelled_items(*, stories: int = 400, seed: int = 0) -> list[LabelledItem]:
         values = _fill(rng)
         while not fresh(template, values):
             values = _fill(rng)
-        when = _EPOCH + dt.timedelta(hours=rng.randrange(0, 24 * 60))
+        when = _EPOCH + dt.timedelta(hours=rng.randrange(0, span_hours))
         _tell(items, rng, f"s{number}", template, values, when, rng.choice((1, 2, 2, 3, 3, 4, 5)))
         if rng.random() < 0.35:
             other, days, kind = _hard_negative(rng, values, template)
