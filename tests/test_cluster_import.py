@@ -11,6 +11,7 @@ from articles import editorial
 from articles.cluster_index import ClusterSettings, cluster_articles
 from articles.importing import import_paths
 from articles.models import Article, ClusterBand, StoryCluster
+from tests.browser.conftest import ensure_roles
 from tests.builders import make_article, make_provider
 
 ACME = "Acme unveils battery plant plan for Riverton"
@@ -230,6 +231,15 @@ def test_a_stricter_threshold_clusters_less():
     assert not StoryCluster.objects.exists()
     cluster_articles(ids, config=ClusterSettings(threshold=0.5))
     assert StoryCluster.objects.get().size == 2
+
+
+@pytest.fixture(scope="module", autouse=True)
+def roles_restored_after_flush(django_db_blocker):
+    """The transactional test below ends by emptying every table, the groups migrations made included: put them
+    back for the transactional tests of other modules (as the browser tests do)."""
+    yield
+    with django_db_blocker.unblock():
+        ensure_roles()
 
 
 @pytest.mark.django_db(transaction=True)
