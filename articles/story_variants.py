@@ -212,10 +212,10 @@ def labelled_items(*, stories: int = 400, seed: int = 0) -> list[LabelledItem]:
     rng = random.Random(f"story-variants:{seed}")
     span_hours = max(24 * 60, 8 * stories)  # about three stories a day: a desk's pace for one template
     items: list[LabelledItem] = []
-    told: set[tuple] = set()  # no two stories with the same words: nothing could tell them apart
+    told: set[tuple] = set()  # no two stories with the same words in one week: nothing could tell them apart
 
-    def fresh(template, values) -> bool:
-        signature = (template[1], *(values[key] for key in _placeholders(template)))
+    def fresh(template, values, when) -> bool:
+        signature = (template[1], (when - _EPOCH).days // 7, *(values[key] for key in _placeholders(template)))
         if signature in told:
             return False
         told.add(signature)
@@ -223,14 +223,14 @@ def labelled_items(*, stories: int = 400, seed: int = 0) -> list[LabelledItem]:
 
     for number in range(stories):
         template = rng.choice(TEMPLATES)
-        values = _fill(rng)
-        while not fresh(template, values):
-            values = _fill(rng)
         when = _EPOCH + dt.timedelta(hours=rng.randrange(0, span_hours))
+        values = _fill(rng)
+        while not fresh(template, values, when):
+            values = _fill(rng)
         _tell(items, rng, f"s{number}", template, values, when, rng.choice((1, 2, 2, 3, 3, 4, 5)))
         if rng.random() < 0.35:
             other, days, kind = _hard_negative(rng, values, template)
-            if kind == "next year" or fresh(template, other):
+            if kind == "next year" or fresh(template, other, when + dt.timedelta(days=days)):
                 _tell(items, rng, f"s{number}-{kind.replace(' ', '-')}", template, other,
                       when + dt.timedelta(days=days), rng.choice((1, 2, 3)))
     return items
