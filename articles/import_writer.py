@@ -21,7 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
-from . import editorial, schema
+from . import cluster_index, editorial, schema
 from .models import Article, ArticleImage, ArticleTopic, Provider, RelatedArticle, Topic
 from .validation import ArticleRecord
 
@@ -94,6 +94,7 @@ class BatchWriter:
             start_batch_transaction()
             to_write, unchanged = self.lock_and_recheck(items)
             self.write(to_write)
+        cluster_index.cluster_imported([item.key for item in to_write])  # its own transaction and locks
         return to_write, unchanged
 
     def lock_and_recheck(self, items: list[PendingFile]) -> tuple[list[PendingFile], list[PendingFile]]:

@@ -197,6 +197,10 @@ SOURCE_SITE_URL = os.environ.get("SOURCE_SITE_URL", "")
 
 # Import limits (also command-line options of import_articles).
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(1024 * 1024)))
+# Story clusters (articles.clustering): on at import; how alike titles must be, how many days apart at most.
+STORY_CLUSTERS = env_bool("STORY_CLUSTERS", True)
+CLUSTER_THRESHOLD = float(os.environ.get("CLUSTER_THRESHOLD", "0.5"))
+CLUSTER_DAYS = float(os.environ.get("CLUSTER_DAYS", "3"))
 
 # One line per event: everything goes to one console handler at the root. Django's own "django" logger would
 # print each of its lines a second time with DEBUG (its console handler), so it only passes records up; runserver's

@@ -10,11 +10,13 @@ APP = Path(__file__).resolve().parent.parent / "articles"
 # docs/ARCHITECTURE.md's order: the file format, the model, writes, reads, the web.
 FLOW = [
     # 1. the file format: pure Python
-    "yaml_loader", "frontmatter", "urlnorm", "schema", "validation", "cursors", "generator",
+    "yaml_loader", "frontmatter", "urlnorm", "schema", "validation", "clustering", "cursors", "generator",
+    "story_variants",
     # 2. the stored model, and how its values read
     "models", "display",
     # 3. writes
-    "reading", "story_leads", "editorial", "editorial_clusters", "import_writer", "importing", "exporting",
+    "reading", "story_leads", "editorial", "editorial_clusters", "cluster_index", "import_writer", "importing",
+    "exporting",
     # 4. reads
     "timestamps", "paging", "search", "filters", "selectors", "cluster_selectors", "published",
     # 5. the web

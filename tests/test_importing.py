@@ -333,7 +333,7 @@ def test_each_batch_takes_the_import_lock_and_commits_asynchronously(tmp_path):
         import_paths([tmp_path], batch_size=2)
 
     statements = [query["sql"] for query in queries.captured_queries]
-    locks = [i for i, sql in enumerate(statements) if "pg_advisory_xact_lock" in sql]
+    locks = [i for i, sql in enumerate(statements) if f"pg_advisory_xact_lock({import_writer.IMPORT_LOCK})" in sql]
     relaxed = [i for i, sql in enumerate(statements) if sql == "SET LOCAL synchronous_commit TO OFF"]
     inserts = [i for i, sql in enumerate(statements) if 'INSERT INTO "articles_article" (' in sql]
     assert len(locks) == len(relaxed) == len(inserts) == 3  # batches of 2, 2 and 1

@@ -1,0 +1,307 @@
+"""Story clusters in the database: which articles form one.
+
+`cluster_articles` places new or changed articles (the importer calls it for each batch through
+`cluster_imported`), `recluster` places them all afresh; `articles.clustering` decides what is one story.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Iterator
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import BigIntegerField, Case, Count, IntegerField, Q, Value, When
+
+from . import clustering, editorial
+from .story_leads import refresh_clusters
+from .models import Article, ClusterBand, StoryCluster
+
+logger = logging.getLogger(__name__)
+
+
+# --- clustering articles -------------------------------------------------------------------------
+
+CLUSTER_LOCK = 0x636C7573  # "clus": one clustering transaction at a time, whichever importer runs it
+LOOKUP_CHUNK = 2000
+BAND_CHUNK = 10000  # under both databases' limits on parameters per statement
+MOST_PER_BAND = 50  # a band shared by more items is a commonplace; its newest items are candidates enough
+ATTEMPTS = 4
+TEXT_VALUES = (
+    "pk", "title", "excerpt", "published_date_time", "imported_at", "web_url_key", "original_url_key",
+    "provider__name", "provider__domain",
+)
+
+
+@dataclass(frozen=True)
+class ClusterSettings:
+    """How alike two items must be, and how far apart in time they may be, to be one story."""
+
+    threshold: float = clustering.DEFAULT_THRESHOLD
+    days: float = clustering.DEFAULT_DAYS
+
+    @classmethod
+    def from_settings(cls, *, threshold: float | None = None, days: float | None = None) -> "ClusterSettings":
+        return cls(
+            threshold=threshold if threshold is not None else getattr(settings, "CLUSTER_THRESHOLD", cls.threshold),
+            days=days if days is not None else getattr(settings, "CLUSTER_DAYS", cls.days),
+        )
+
+
+@dataclass
+class ClusteringOutcome:
+    """What a clustering call did: articles judged, articles moved, clusters touched, articles left as they were
+    because their clusters kept changing under it."""
+
+    articles: int = 0
+    moved: int = 0
+    clusters: set[int] = field(default_factory=set)
+    deferred: int = 0
+
+
+class MembershipMoved(Exception):
+    """Someone changed who belongs to a cluster between our read and our locks: start over."""
+
+
+def cluster_imported(source_keys: list[str]) -> ClusteringOutcome | None:
+    """The importer's hook, after a batch committed: cluster what it wrote (unless STORY_CLUSTERS is off).
+
+    The batch is stored by then, so a failure here is logged rather than raised: the importer would
+    otherwise take it for its batch's and write the files again one by one. `recluster` catches up.
+    """
+    if not getattr(settings, "STORY_CLUSTERS", True) or not source_keys:
+        return None
+    try:
+        return cluster_articles(Article.objects.filter(source_key__in=source_keys).values_list("pk", flat=True))
+    except Exception:  # noqa: BLE001 - see above; the log has the traceback
+        logger.exception("story clustering failed for a batch of %d articles; run recluster", len(source_keys))
+        return None
+
+
+def cluster_articles(article_ids: Iterable[int], *, config: ClusterSettings | None = None) -> ClusteringOutcome:
+    """Put new or changed articles into their stories: find candidates through the bands and canonical URLs,
+    verify each pair, then join, create or merge clusters; an article an editor placed never moves.
+
+    Runs in a transaction of its own and takes every article lock it needs in one id-ordered statement,
+    after reading without locks what it will need: so it cannot deadlock with editors, who lock the same
+    way, or with a batch of the importer. Call it outside any transaction that holds article locks.
+    """
+    ids = sorted(set(article_ids))
+    config = config or ClusterSettings.from_settings()
+    if not ids:
+        return ClusteringOutcome()
+    for attempt in range(ATTEMPTS):
+        try:
+            with transaction.atomic():
+                return _cluster_once(ids, config, last_attempt=attempt == ATTEMPTS - 1)
+        except MembershipMoved:
+            continue
+    raise AssertionError("unreachable: the last attempt never raises MembershipMoved")  # pragma: no cover
+
+
+def story_texts(rows: Iterable[dict]) -> dict[int, clustering.StoryText]:
+    """What the comparison needs of each article row (TEXT_VALUES); an article without a date is placed in
+    time by its import."""
+    texts = {}
+    for row in rows:
+        moment = row["published_date_time"] or row["imported_at"]
+        texts[row["pk"]] = clustering.story_text(
+            row["title"], row["excerpt"], url_keys=(row["web_url_key"], row["original_url_key"]),
+            moment=moment.timestamp() if moment else None,
+            site=(row["provider__name"] or "", row["provider__domain"] or ""),
+        )
+    return texts
+
+
+def _cluster_once(ids: list[int], config: ClusterSettings, *, last_attempt: bool) -> ClusteringOutcome:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CLUSTER_LOCK])
+    texts = story_texts(_chunked_values(Article.objects.all(), "pk__in", ids, TEXT_VALUES))
+    ids = sorted(texts)
+    bands = {pk: clustering.story_bands(text, days=config.days) for pk, text in texts.items()}
+    candidates = _candidates(texts, bands)
+    others = sorted(set().union(*candidates.values()) - texts.keys()) if candidates else []
+    texts.update(story_texts(_chunked_values(Article.objects.all(), "pk__in", others, TEXT_VALUES)))
+    pairs = {(min(pk, other), max(pk, other)) for pk, found in candidates.items() for other in found if other in texts}
+    edges = [(a, b) for a, b in sorted(pairs)
+             if clustering.same_story(texts[a], texts[b], threshold=config.threshold, days=config.days)]
+    outcome = ClusteringOutcome(articles=len(ids))
+    current, pinned = _lock_involved(ids, edges, last_attempt=last_attempt, outcome=outcome)
+    edges = [(a, b) for a, b in edges if a in current and b in current]
+    moves = clustering.plan_clusters(current, pinned, set(ids) - pinned, edges)
+    outcome.moved = len(moves)
+    outcome.clusters = _apply_moves(moves, current)
+    _store_bands(ids, bands)
+    return outcome
+
+
+def _candidates(texts: dict[int, clustering.StoryText], bands: dict[int, tuple[list[int], list[int]]]) -> dict[int, set[int]]:
+    """Each article's candidates: those sharing a stored band with its looked-up bands (in the table, or among
+    this batch), or a canonical URL."""
+    by_band: dict[int, list[int]] = defaultdict(list)
+    wanted = {band for _, looked_up in bands.values() for band in looked_up}
+    table = connection.ops.quote_name(ClusterBand._meta.db_table)
+    with connection.cursor() as cursor:
+        for chunk in _chunks(sorted(wanted), BAND_CHUNK):  # plain SQL: the ORM's per-value preparation costs more
+            cursor.execute(f"SELECT band, article_id FROM {table} WHERE band IN ({', '.join(['%s'] * len(chunk))})", chunk)
+            for band, pk in cursor.fetchall():
+                by_band[band].append(pk)
+    for pk, (stored, _) in bands.items():
+        for band in stored:
+            by_band[band].append(pk)
+    candidates: dict[int, set[int]] = {}
+    for pk, (_, looked_up) in bands.items():
+        found = set()
+        for band in looked_up:
+            members = by_band.get(band, ())
+            found.update(sorted(set(members))[-MOST_PER_BAND:] if len(members) > MOST_PER_BAND else members)
+        found.discard(pk)
+        candidates[pk] = found
+    url_keys = {key for text in texts.values() for key in text.url_keys}
+    if url_keys:
+        by_key = defaultdict(set)
+        for pk, web, original in Article.objects.filter(
+            Q(web_url_key__in=url_keys) | Q(original_url_key__in=url_keys)
+        ).values_list("pk", "web_url_key", "original_url_key"):
+            by_key[web].add(pk)
+            by_key[original].add(pk)
+        for pk, text in texts.items():
+            for key in text.url_keys:
+                candidates[pk].update(by_key.get(key, ()) - {pk})
+    return candidates
+
+
+def _lock_involved(ids: list[int], edges: list[tuple[int, int]], *, last_attempt: bool,
+                   outcome: ClusteringOutcome) -> tuple[dict[int, int | None], set[int]]:
+    """Lock, in one id-ordered statement, the batch, the articles it links to and every member of their
+    clusters; return their clusters and which of them an editor placed, as read under the locks."""
+    linked = set(ids).union(*edges) if edges else set(ids)
+    clusters = set(Article.objects.filter(pk__in=linked, cluster__isnull=False).values_list("cluster_id", flat=True))
+    members = set(Article.objects.filter(cluster_id__in=clusters).values_list("pk", flat=True)) if clusters else set()
+    wanted = linked | members
+    rows = list(editorial.lock_articles(Article.objects.filter(pk__in=wanted)).values_list(
+        "pk", "cluster_id", "cluster_set_by_editor"))
+    current = {pk: cluster for pk, cluster, _ in rows}
+    pinned = {pk for pk, _, placed in rows if placed}
+    clusters_now = {cluster for cluster in current.values() if cluster is not None}
+    strangers = set(Article.objects.filter(cluster_id__in=clusters_now).exclude(pk__in=current).values_list(
+        "pk", "cluster_id")) if clusters_now else set()
+    if strangers:
+        if not last_attempt:
+            raise MembershipMoved
+        # Still moving after several attempts: leave those clusters' articles as they are this time.
+        moving = {cluster for _, cluster in strangers}
+        frozen = {pk for pk, cluster in current.items() if cluster in moving}
+        outcome.deferred = len(frozen)
+        current = {pk: cluster for pk, cluster in current.items() if pk not in frozen}
+        pinned -= frozen
+    return current, pinned
+
+
+def _apply_moves(moves: dict, current: dict[int, int | None]) -> set[int]:
+    """Write the plan: new clusters created, articles moved, every touched cluster refreshed."""
+    new_tokens = sorted({target for target in moves.values() if isinstance(target, tuple)})
+    created = StoryCluster.objects.bulk_create([StoryCluster() for _ in new_tokens])
+    new_ids = {token: cluster.pk for token, cluster in zip(new_tokens, created)}
+    targets = {pk: new_ids.get(target, target) if isinstance(target, tuple) else target for pk, target in moves.items()}
+    joining = {pk: target for pk, target in targets.items() if target is not None}
+    if joining:
+        Article.objects.filter(pk__in=list(joining)).update(
+            cluster_id=Case(*[When(pk=pk, then=Value(target)) for pk, target in joining.items()],
+                            output_field=BigIntegerField()),
+            folded_into_cluster=False,
+        )
+    leaving = [pk for pk, target in targets.items() if target is None]
+    if leaving:
+        Article.objects.filter(pk__in=leaving).update(cluster=None, folded_into_cluster=False)
+    touched = {current.get(pk) for pk in targets} | set(targets.values())
+    touched.discard(None)
+    refresh_clusters(touched)
+    return touched
+
+
+def _store_bands(ids: list[int], bands: dict[int, tuple[list[int], list[int]]]) -> None:
+    ClusterBand.objects.filter(article_id__in=ids).delete()
+    rows = [(pk, band) for pk in ids for band in dict.fromkeys(bands[pk][0])]
+    if rows:
+        table = connection.ops.quote_name(ClusterBand._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.executemany(f"INSERT INTO {table} (article_id, band) VALUES (%s, %s)", rows)
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _chunked_values(queryset, lookup: str, values: list, fields: tuple) -> Iterator[dict]:
+    for chunk in _chunks(values, LOOKUP_CHUNK):
+        yield from queryset.filter(**{lookup: chunk}).order_by().values(*fields)
+
+
+# --- re-clustering everything ----------------------------------------------------------------------
+
+RECLUSTER_CHUNK = 1000
+
+
+def recluster(*, config: ClusterSettings | None = None, chunk_size: int = RECLUSTER_CHUNK,
+              on_progress: Callable[[int], None] | None = None) -> ClusteringOutcome:
+    """Cluster every article afresh (after the threshold or the days changed), keeping editors' placements.
+
+    Two passes over the articles in id chunks, so memory stays flat whatever the table's size: the first
+    takes every article an editor did not place out of its cluster and drops all bands; the second clusters
+    each chunk as an import would, against the chunks before it. `on_progress(n)` after each chunk of n
+    articles of the second pass.
+    """
+    config = config or ClusterSettings.from_settings()
+    for chunk in _id_chunks(chunk_size):
+        with transaction.atomic():
+            released = editorial.lock_articles(Article.objects.filter(
+                pk__in=chunk, cluster__isnull=False, cluster_set_by_editor=False))
+            Article.objects.filter(pk__in=list(released.values_list("pk", flat=True))).update(
+                cluster=None, folded_into_cluster=False)
+            ClusterBand.objects.filter(article_id__in=chunk).delete()
+    StoryCluster.objects.exclude(members__cluster_set_by_editor=True).delete()
+    total = ClusteringOutcome()
+    for chunk in _id_chunks(chunk_size):
+        outcome = cluster_articles(chunk, config=config)
+        total.articles += outcome.articles
+        total.moved += outcome.moved
+        total.deferred += outcome.deferred
+        if on_progress:
+            on_progress(len(chunk))
+    placed = sorted(set(StoryCluster.objects.filter(members__cluster_set_by_editor=True).values_list("pk", flat=True)))
+    for chunk in _chunks(placed, chunk_size):  # their other members left in the first pass
+        with transaction.atomic():
+            list(editorial.lock_articles(Article.objects.filter(cluster_id__in=chunk)).values_list("pk"))
+            _refresh_keeping_placements(chunk)
+    total.clusters = set(StoryCluster.objects.values_list("pk", flat=True))
+    return total
+
+
+def _refresh_keeping_placements(cluster_ids: list[int]) -> None:
+    """`refresh_clusters`, except that a cluster left with one member an editor placed keeps it."""
+    sizes = dict(Article.objects.filter(cluster_id__in=cluster_ids).values("cluster_id").annotate(
+        n=Count("pk")).values_list("cluster_id", "n"))
+    refresh_clusters([pk for pk in cluster_ids if sizes.get(pk, 0) != 1])
+    alone = dict(Article.objects.filter(cluster_id__in=[pk for pk in cluster_ids if sizes.get(pk) == 1]).values_list(
+        "cluster_id", "pk"))
+    if alone:
+        StoryCluster.objects.filter(pk__in=list(alone)).update(size=1, lead_id=Case(
+            *[When(pk=cluster_id, then=Value(member)) for cluster_id, member in alone.items()],
+            output_field=IntegerField()))
+        Article.objects.filter(pk__in=list(alone.values())).update(folded_into_cluster=False)
+
+
+def _id_chunks(size: int) -> Iterator[list[int]]:
+    """Every article id, `size` at a time, in id order (keyset: no OFFSET, nothing held between chunks)."""
+    last = 0
+    while True:
+        chunk = list(Article.objects.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:size])
+        if not chunk:
+            return
+        yield chunk
+        last = chunk[-1]
