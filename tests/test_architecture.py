@@ -14,7 +14,7 @@ FLOW = [
     # 2. the stored model, and how its values read
     "models", "display",
     # 3. writes
-    "reading", "editorial", "cluster_index", "import_writer", "importing", "exporting",
+    "reading", "editorial", "rules", "rule_actions", "cluster_index", "import_writer", "importing", "exporting",
     # 4. reads
     "timestamps", "paging", "search", "filters", "selectors", "published",
     # 5. the web
