@@ -231,7 +231,7 @@ def rule_history(rule: IngestRule, *, limit: int = 50) -> list[RuleBatch]:
     """The rule's batches, newest first (topic batches folded into theirs): one query."""
     rows = (
         AuditEntry.objects.filter(rule=rule).order_by().values("batch", "import_run_id")
-        .annotate(at=Min("at"), last=Max("at"), articles=Count("article_id", distinct=True))
+        .annotate(first=Min("at"), last=Max("at"), articles=Count("article_id", distinct=True))
         .order_by("-last")[: limit * 2]
     )
     merged: dict[str, dict] = {}
@@ -239,5 +239,5 @@ def rule_history(rule: IngestRule, *, limit: int = 50) -> list[RuleBatch]:
         key = row["batch"].removesuffix(TOPIC_SUFFIX)
         seen = merged.setdefault(key, {**row, "batch": key, "articles": 0})
         seen["articles"] = max(seen["articles"], row["articles"])
-        seen["at"] = min(seen["at"], row["at"])
-    return [RuleBatch(row["batch"], row["import_run_id"], row["at"], row["articles"]) for row in merged.values()][:limit]
+        seen["first"] = min(seen["first"], row["first"])
+    return [RuleBatch(row["batch"], row["import_run_id"], row["first"], row["articles"]) for row in merged.values()][:limit]
