@@ -133,3 +133,27 @@ def preview(rule: IngestRule, *, awaiting_only: bool = False) -> tuple[int, list
     count = len(first) if len(first) < PREVIEW_SIZE else articles.order_by().count()
     return count, first
 
+
+
+def ordered_rules() -> QuerySet:
+    """Every rule, in the order they run."""
+    return IngestRule.objects.order_by("position", "id")
+
+
+def describe_conditions(rule: IngestRule) -> str:
+    """The rule's conditions in a line, for the list and the confirmations."""
+    parts = []
+    for name, label in (("providers", "provider"), ("categories", "category"), ("types", "type"), ("topics", "topic")):
+        if values := getattr(rule, name):
+            parts.append(f"{label} is {' or '.join(values)}")
+    if rule.words.strip():
+        parts.append(f"{IngestRule.WordsIn(rule.words_in).label.lower()} has {rule.words.strip()}")
+    for field in ("quality", "heat"):
+        low, high = getattr(rule, f"{field}_min"), getattr(rule, f"{field}_max")
+        if low is not None and high is not None:
+            parts.append(f"{field} {low}–{high}")
+        elif low is not None:
+            parts.append(f"{field} {low} or more")
+        elif high is not None:
+            parts.append(f"{field} up to {high}")
+    return "; ".join(parts) or "every article"

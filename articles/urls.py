@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import rule_views, views
 
 app_name = "articles"
 
@@ -15,4 +15,12 @@ urlpatterns = [
     path("articles/<int:pk>/publish/", views.change_status, {"action": "publish"}, name="publish"),
     path("articles/<int:pk>/unpublish/", views.change_status, {"action": "unpublish"}, name="unpublish"),
     path("articles/<int:pk>/reject/", views.change_status, {"action": "reject"}, name="reject"),
+    path("rules/", rule_views.rule_list, name="rules"),
+    path("rules/new/", rule_views.rule_new, name="rule_new"),
+    path("rules/<int:pk>/", rule_views.rule_detail, name="rule"),
+    path("rules/<int:pk>/enable/", rule_views.rule_enable, name="rule_enable"),
+    path("rules/<int:pk>/move/", rule_views.rule_move, name="rule_move"),
+    path("rules/<int:pk>/delete/", rule_views.rule_delete, name="rule_delete"),
+    path("rules/<int:pk>/apply/", rule_views.rule_apply, name="rule_apply"),
+    path("rules/<int:pk>/undo/", rule_views.rule_undo, name="rule_undo"),
 ]

@@ -21,6 +21,7 @@ FLOW = [
     "throttling", "middleware", "forms",
     "templatetags.newsroom", "templatetags.queue_rows", "templatetags.newsroom_admin",
     "admin_dates", "admin_lists",
+    "rule_forms", "rule_views",
     "views", "urls", "feeds", "api", "public_urls",
     "admin",
     "apps",
