@@ -208,3 +208,22 @@ def test_imported_text_is_escaped_in_the_preview_and_the_list(editor_client):
 
 def test_the_navigation_links_the_rules_for_those_who_may_see_them(editor_client):
     assert reverse("articles:rules") in editor_client.get(reverse("articles:dashboard")).content.decode()
+
+
+HOSTILE_VALUES = ["\x00", "9" * 40, "-1e999", "x" * 5000, '"', "(a+)+$", "\ud800".encode("utf-8", "surrogatepass").decode("utf-8", "replace"),
+                  "\n" * 300, "<script>", "NaN", "0001-01-01"]
+
+
+@pytest.mark.parametrize("field", [name for name in RULE_FORM] + ["quality_min", "heat_max", "set_heat", "previewed",
+                                                                  "mark_for_attention", "stop_here"])
+def test_no_posted_value_makes_the_form_answer_500(editor_client, field):
+    rule = make_rule(words="storm", set_quality=1)
+    for url in (reverse("articles:rule_new"), reverse("articles:rule", args=[rule.pk])):
+        for value in HOSTILE_VALUES:
+            response = post_rule(editor_client, url, **{field: value})
+            assert response.status_code < 500, (field, value)
+    for name in ("rule_enable", "rule_move", "rule_undo"):
+        for value in HOSTILE_VALUES:
+            response = editor_client.post(reverse(f"articles:{name}", args=[rule.pk]),
+                                          {"enabled": value, "direction": value, "batch": value})
+            assert response.status_code < 500, (name, value)
