@@ -60,7 +60,7 @@ def column_changes(rule: IngestRule) -> dict:
 def describe_actions(rule: IngestRule) -> str:
     """The rule's actions in a few words, for the list, the import summary and the dry run."""
     parts = [IngestRule.StatusAction(rule.status_action).label.lower()] if rule.status_action else []
-    parts += [f"{name} {getattr(rule, 'set_' + name)}" for name in ("quality", "heat") if getattr(rule, "set_" + name) is not None]
+    parts += [f"set {name} to {getattr(rule, 'set_' + name)}" for name in ("quality", "heat") if getattr(rule, "set_" + name) is not None]
     parts += [f"add topic “{rule.add_topic}”"] if rule.add_topic else []
     parts += ["mark for attention"] if rule.mark_for_attention else []
     parts += ["stop here"] if rule.stop_here else []
