@@ -119,14 +119,19 @@ def save_rule(request, form: RuleForm, *, enable: bool):
     return redirect(detail_url(rule))
 
 
+def confirmable(request, rule: IngestRule) -> IngestRule:
+    """A confirmation page (enable, delete) asks only those who may then confirm: others get 403."""
+    if not request.user.has_perm(MANAGE):
+        raise PermissionDenied("You may not change ingest rules.")
+    return rule
+
+
 @rules_page
 def rule_enable(request, pk):
     """GET: what enabling the rule means (its preview), with the button; POST: enable or disable it."""
     rule = get_rule_or_404(pk)
     if request.method != "POST":
-        if not request.user.has_perm(MANAGE):
-            raise PermissionDenied("You may not enable ingest rules.")
-        count, first = rules.preview(rule)
+        count, first = rules.preview(confirmable(request, rule))
         return render(request, "articles/rules/enable.html", {
             "rule": rule, "preview_count": count, "preview": first,
             "conditions": rules.describe_conditions(rule), "actions": rule_actions.describe_actions(rule),
@@ -163,9 +168,7 @@ def rule_move(request, pk):
 def rule_delete(request, pk):
     rule = get_rule_or_404(pk)
     if request.method != "POST":
-        if not request.user.has_perm(MANAGE):
-            raise PermissionDenied("You may not delete ingest rules.")
-        return render(request, "articles/rules/delete.html", {"rule": rule})
+        return render(request, "articles/rules/delete.html", {"rule": confirmable(request, rule)})
     rule.delete()
     messages.success(request, f"Rule “{rule.name}” deleted. What it did stays in the articles' history.")
     return redirect("articles:rules")
