@@ -14,7 +14,7 @@ from __future__ import annotations
 import shlex
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from .models import Article, ArticleTopic, IngestRule, Provider, Topic
 
@@ -122,13 +122,14 @@ def matching(rule: IngestRule, articles: QuerySet | None = None) -> QuerySet:
 
 
 def preview(rule: IngestRule, *, awaiting_only: bool = False) -> tuple[int, list[Article]]:
-    """How many existing articles `rule` matches, and the newest PREVIEW_SIZE of them: two queries."""
+    """How many existing articles `rule` matches, and the newest PREVIEW_SIZE of them (undated last, the queue's
+    order and index): two queries, one when fewer match."""
     articles = matching(rule, Article.objects.awaiting_review() if awaiting_only else None)
     first = list(
         articles.select_related("provider").only(
             "pk", "title", "status", "category", "type", "quality", "heat", "published_date_time",
             "provider__name", "provider__key",
-        ).order_by("-published_date_time", "-id")[:PREVIEW_SIZE]
+        ).order_by(F("published_date_time").desc(nulls_last=True), "-id")[:PREVIEW_SIZE]
     )
     count = len(first) if len(first) < PREVIEW_SIZE else articles.order_by().count()
     return count, first

@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db.models import F
 
 from articles import rules
 from articles.models import Article, IngestRule
@@ -130,7 +131,7 @@ def test_the_preview_counts_every_match_and_lists_the_newest_twenty(django_asser
     with django_assert_max_num_queries(3):
         count, first = rules.preview(rule)
     assert count == 25 and len(first) == rules.PREVIEW_SIZE
-    newest = Article.objects.filter(title__startswith="Storm").order_by("-published_date_time", "-id")
+    newest = Article.objects.filter(title__startswith="Storm").order_by(F("published_date_time").desc(nulls_last=True), "-id")
     assert [article.pk for article in first] == list(newest.values_list("pk", flat=True)[:20])
 
 
