@@ -32,6 +32,7 @@ class PublicArticleFilter(ReviewQueueFilter):
     status = None
     duplicates = None
     changed = None
+    attention = None
     o = None
 
     class Meta(ReviewQueueFilter.Meta):

@@ -2,7 +2,7 @@
 
 Query-string names are plain and stable, so editors can share a URL and scripts can rely on it:
 q, status, category, type, provider, topic, quality_min, quality_max, heat_min, heat_max,
-published_after, published_before, imported_after, duplicates, changed, o; the queue's page and size
+published_after, published_before, imported_after, duplicates, changed, attention, o; the queue's page and size
 are checked with them (`QueueForm`).
 
 A value a filter cannot use is an error on the form, never a filter silently dropped or a server error: whole
@@ -160,6 +160,9 @@ class ReviewQueueFilter(django_filters.FilterSet):
     )
     changed = TrueOrFalseFilter(
         field_name="changed_since_review", label="Changed since review only", widget=OnlyCheckbox
+    )
+    attention = TrueOrFalseFilter(
+        field_name="needs_attention", label="Marked for attention only", widget=OnlyCheckbox
     )
     o = QueueOrderingFilter(label="Sort by")
 

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 QUEUE = (
     "q", "status", "category", "type", "provider", "topic", "quality_min", "quality_max", "heat_min", "heat_max",
-    "published_after", "published_before", "imported_after", "duplicates", "changed", "o", "page", "size", "after",
+    "published_after", "published_before", "imported_after", "duplicates", "changed", "attention", "o", "page", "size", "after",
     "before",
 )
 API = (

@@ -227,3 +227,19 @@ def test_no_posted_value_makes_the_form_answer_500(editor_client, field):
             response = editor_client.post(reverse(f"articles:{name}", args=[rule.pk]),
                                           {"enabled": value, "direction": value, "batch": value})
             assert response.status_code < 500, (name, value)
+
+
+def test_the_queue_filters_and_marks_the_articles_a_rule_marked_for_attention(editor_client, tmp_path):
+    write_item(tmp_path, "storm", title="Storm")
+    write_item(tmp_path, "calm", title="Calm")
+    make_rule(words="storm", mark_for_attention=True)
+    import_paths([tmp_path])
+    page = editor_client.get(reverse("articles:queue"), {"attention": "true"})
+    assert [article.title for article in page.context["page"].items] == ["Storm"]
+    assert "Needs attention" in page.content.decode()
+
+
+def test_the_public_api_has_no_attention_filter():
+    from articles.api import PublicArticleFilter
+
+    assert "attention" not in PublicArticleFilter.base_filters
