@@ -1,7 +1,6 @@
 """The rules page in a real browser: create a rule, see its preview, save it, enable it (its preview again),
 reorder with the keyboard; screenshots at desktop and phone widths."""
 
-import importlib
 import re
 
 import pytest
@@ -13,18 +12,7 @@ from tests.conftest import make_user
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def rule_roles(roles):
-    """The rule permissions migration 0008 gives Editors and Viewers (the flushed database lost them)."""
-    from django.contrib.auth.models import Group, Permission
-
-    grants = importlib.import_module("articles.migrations.0008_rule_roles")
-    for name, codenames in (("Editors", grants.EDITOR_CODENAMES), ("Viewers", grants.VIEWER_CODENAMES)):
-        Group.objects.get(name=name).permissions.add(
-            *Permission.objects.filter(content_type__app_label="articles", codename__in=codenames))
-
-
-def test_editor_creates_previews_saves_enables_and_reorders_rules(page, newsroom, rule_roles, artifacts):
+def test_editor_creates_previews_saves_enables_and_reorders_rules(page, newsroom, artifacts):
     make_user("editor", "Editors")
     IngestRule.objects.create(name="Forest first", words="forest", set_quality=10, position=1)
     log_in(page, "editor")
@@ -75,7 +63,7 @@ def test_editor_creates_previews_saves_enables_and_reorders_rules(page, newsroom
         phone.close()
 
 
-def test_a_viewer_sees_the_rules_without_any_control(page, newsroom, rule_roles):
+def test_a_viewer_sees_the_rules_without_any_control(page, newsroom):
     make_user("viewer", "Viewers")
     IngestRule.objects.create(name="Forest first", words="forest", set_quality=10, enabled=True)
     log_in(page, "viewer")
