@@ -141,3 +141,15 @@ def test_the_preview_can_count_only_the_articles_awaiting_review():
     make_article(title="Storm two", status=Article.Status.PUBLISHED)
     assert rules.preview(make_rule(words="storm"))[0] == 2
     assert rules.preview(make_rule(words="storm"), awaiting_only=True)[0] == 1
+
+
+def test_a_rule_reads_as_a_sentence():
+    from articles.rule_actions import describe_actions
+
+    rule = IngestRule(providers=["a.example", "b.example"], words='"flood barrier"', words_in="title",
+                      quality_min=10, heat_max=50, status_action="reject", set_heat=3, add_topic="Weather",
+                      mark_for_attention=True, stop_here=True)
+    assert rules.describe_conditions(rule) == (
+        'provider is a.example or b.example; title has "flood barrier"; quality 10 or more; heat up to 50')
+    assert describe_actions(rule) == "reject, set heat to 3, add topic “Weather”, mark for attention, stop here"
+    assert rules.describe_conditions(IngestRule()) == "every article"
