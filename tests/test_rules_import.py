@@ -14,7 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from articles import editorial, rule_actions
 from articles.importing import import_paths
 from articles.models import Article, AuditEntry, ImportRun, IngestRule
+from tests.browser.conftest import ensure_roles
 from tests.builders import write_item
+from tests.conftest import make_user
 from tests.test_rules import make_rule
 
 pytestmark = pytest.mark.django_db
@@ -235,11 +237,11 @@ def test_a_dry_run_shows_what_the_rules_would_do_and_writes_nothing(tmp_path, ca
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks between two connections: PostgreSQL's")
-def test_an_editor_acting_while_the_rules_hold_the_batch_waits_and_is_told_of_the_rules_change(
-    tmp_path, editor, monkeypatch
-):
+def test_an_editor_acting_while_the_rules_hold_the_batch_waits_and_is_told_of_the_rules_change(tmp_path, monkeypatch):
     """The importer holds its batch's row locks while its rules write; an editor's publish of the same article
     waits for the batch to commit, then is refused (the rule moved the version), never interleaved."""
+    ensure_roles()  # an earlier transactional test may have flushed the groups away
+    editor = make_user("editor", "Editors")
     write_item(tmp_path, "story", title="Quiet story")
     import_paths([tmp_path])
     story = article("story")
