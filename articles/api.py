@@ -34,6 +34,7 @@ class PublicArticleFilter(ReviewQueueFilter):
     changed = None
     clustered = None
     show = None  # the API lists every published item, story clusters or not
+    attention = None
     o = None
 
     class Meta(ReviewQueueFilter.Meta):

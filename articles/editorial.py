@@ -24,13 +24,14 @@ from typing import Any, Iterable
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connections, transaction
 from django.db.models import (
-    BooleanField, Case, CharField, DateTimeField, Expression, F, IntegerField, JSONField, Q, QuerySet, Value, When,
+    BooleanField, Case, CharField, DateTimeField, Expression, F, IntegerField, JSONField, Max, Q, QuerySet, Value,
+    When,
 )
 from django.utils import timezone
 
 from .story_leads import refresh_clusters
 from .display import LABELS, short_text
-from .models import Article, AuditEntry, StoryCluster
+from .models import Article, ArticleTopic, AuditEntry, StoryCluster
 from .schema import EDITABLE_FIELDS, INT32
 
 Status = Article.Status
@@ -293,13 +294,14 @@ def check_version(article: Article, *, expected_version: int) -> None:
 def write_changes(
     articles: QuerySet, *, changes: dict[str, Any], old_values: dict[str, Expression],
     editor_fields: list[list[str]], user, source: str, batch: str, action: str | None = None,
-    rule=None, import_run=None,
+    rule=None, import_run=None, mark_reviewed: bool = True,
 ) -> int:
     """Logs, then writes, `changes` on every article of `articles`, whose rows the caller has locked.
 
     One INSERT per changed field and one UPDATE, however many articles.
     `editor_fields` holds the current editor_fields of those articles. The editorial core's other modules
-    (clusters, rules) write through here too; a rule's change names the rule (and its import run) as actor.
+    (clusters, rules) write through here too; a rule's change names the rule (and its import run) as actor,
+    and leaves the review marks alone (`mark_reviewed=False`): a rule is no editor's review.
     """
     now = timezone.now()
     for offset, (name, value) in enumerate(changes.items(), start=1):
@@ -312,16 +314,38 @@ def write_changes(
         **changes,
         "version": F("version") + len(changes),
         "editor_fields": _with_editor_fields(editor_fields, list(changes)),
-        "reviewed_by": user,
-        "reviewed_at": now,
-        "changed_since_review": False,
         "updated_at": now,
     }
+    if mark_reviewed:
+        update.update(reviewed_by=user, reviewed_at=now, changed_since_review=False)
     if "status" in changes:
         published = changes["status"] == Status.PUBLISHED
         update["published_by"] = user if published else None
         update["published_at"] = now if published else None
     return articles.update(**update)
+
+
+def write_topic_change(
+    articles: QuerySet, *, topic, add: bool, user, source: str, batch: str, action: str, rule=None, import_run=None,
+) -> int:
+    """Adds `topic` to (or, `add=False`, takes it from) the articles of `articles` that lack (have) it, rows
+    locked by the caller. Audited as field "topics", the topic's name as the new (added) or old (taken) value."""
+    articles = articles.exclude(topic_links__topic=topic) if add else articles.filter(topic_links__topic=topic)
+    targets = dict(articles.annotate(last=Max("topic_links__position")).values_list("pk", "last"))
+    if not targets:
+        return 0
+    changed = Article.objects.filter(pk__in=list(targets))
+    _log(changed, field="topics", old_value=_json(None if add else topic.name), new_value=topic.name if add else None,
+         action=action, user=user, source=source, batch=batch, at=timezone.now(), offset=1, rule=rule,
+         import_run=import_run)
+    if add:
+        ArticleTopic.objects.bulk_create(
+            ArticleTopic(article_id=pk, topic=topic, position=0 if last is None else last + 1)
+            for pk, last in targets.items()
+        )
+    else:
+        ArticleTopic.objects.filter(article_id__in=list(targets), topic=topic).delete()
+    return changed.update(version=F("version") + 1, updated_at=timezone.now())
 
 
 def _log(
@@ -419,7 +443,10 @@ def _require(user, permission: str) -> None:
 def _clean(changes: dict, *, allowed: tuple[str, ...] = EDITABLE_FIELDS) -> dict:
     errors = {}
     for name, value in changes.items():
-        if name not in allowed:
+        if name == "needs_attention":  # set by rules (and undone by editors), not an imported column
+            if not isinstance(value, bool):
+                errors[name] = "Needs attention must be true or false."
+        elif name not in allowed:
             errors[name] = f"{name} cannot be changed by an editor."
         elif name == "cluster" and not (value is None or (isinstance(value, int) and not isinstance(value, bool))):
             errors[name] = "A story is named by its id."
@@ -502,7 +529,7 @@ def _bulk_message(status: str, count: int, unchanged: int) -> str:
 def _who(entry: AuditEntry) -> str:
     if entry.user is not None:
         return entry.user.get_full_name() or entry.user.get_username()
-    return {"import": "An import", "command": "A command"}.get(entry.source, "Someone")
+    return {"import": "An import", "command": "A command", "rule": "An ingest rule"}.get(entry.source, "Someone")
 
 
 def _when(at) -> str:

@@ -2,7 +2,7 @@
 
 Query-string names are plain and stable, so editors can share a URL and scripts can rely on it:
 q, status, category, type, provider, topic, quality_min, quality_max, heat_min, heat_max,
-published_after, published_before, imported_after, duplicates, changed, clustered, show, o; the queue's page and size
+published_after, published_before, imported_after, duplicates, changed, clustered, show, attention, o; the queue's page and size
 are checked with them (`QueueForm`).
 
 A value a filter cannot use is an error on the form, never a filter silently dropped or a server error: whole
@@ -179,6 +179,9 @@ class ReviewQueueFilter(django_filters.FilterSet):
         widget=forms.Select(choices=[("", "Either"), ("true", "In a story"), ("false", "Not in a story")]),
     )
     show = StoryViewFilter(label="Show")
+    attention = TrueOrFalseFilter(
+        field_name="needs_attention", label="Marked for attention only", widget=OnlyCheckbox
+    )
     o = QueueOrderingFilter(label="Sort by")
 
     @property

@@ -87,6 +87,8 @@ class BatchWriter:
         self.provider_ids: dict[str, int] = {}
         self.provider_mappings: dict[str, dict] = {}
         self.topic_ids: dict[str, int] = {}
+        self.rules = None  # a rule_actions.RuleRunner when ingest rules are enabled
+        self.rules_fired: dict[str, list] = {}  # source key -> the rules that matched it, for the last batch
 
     def write_batch(self, items: list[PendingFile]) -> tuple[list[PendingFile], list[PendingFile]]:
         """Write items in one transaction, their rows locked and read afresh first: (written, found unchanged)."""
@@ -168,6 +170,10 @@ class BatchWriter:
             ArticleTopic.objects.filter(article_id__in=changed_ids).delete()
         self.create_children(items, ids)
         self.mark_duplicates({ids[item.key]: item.record.url_keys for item in items})
+        if self.rules:  # ingest rules, on the rows this batch holds locked
+            fired = self.rules.run(new_ids=[ids[row["source_key"]] for row in new_rows],
+                                   changed_ids=[article.pk for article in changed_articles])
+            self.rules_fired = {key: fired[pk] for key, pk in ids.items() if pk in fired}
 
     def article_values(self, item: PendingFile, now) -> dict:
         """The Article columns for an item: the file's values, defaults for absent keys, kept editor changes.
@@ -274,6 +280,12 @@ class BatchWriter:
                 if name not in self.topic_ids:
                     topic, _ = Topic.objects.get_or_create(name=name, defaults={"slug": unique_slug(name, salted=True)})
                     self.topic_ids[name] = topic.id
+
+    def forget_cached_ids(self) -> None:
+        """After a rolled-back batch (a dry run with rules): the providers and topics it created are gone."""
+        self.provider_ids.clear()
+        self.provider_mappings.clear()
+        self.topic_ids.clear()
 
     def load_topics(self, names) -> None:
         self.topic_ids.update(Topic.objects.filter(name__in=list(names)).values_list("name", "id"))

@@ -15,6 +15,7 @@ processes, a batch ahead of the writes (`jobs`).
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import gc
 import hashlib
 import itertools
@@ -25,11 +26,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from .import_writer import UNCHANGED_TEST_VALUES, BatchWriter, PendingFile
 from .models import Article, ImportRun
+from .rule_actions import RuleRunner, describe_actions
 from .reading import InProcessParser, WorkerPool, check_paths, display_path, iter_files, open_regular
 from .validation import FileError
 
@@ -52,10 +54,12 @@ class FileResult:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     error: FileError | None = None
+    rules: list[dict] = field(default_factory=list)  # the ingest rules that matched it: id, name, actions
 
     def as_json(self) -> str:
         return json.dumps(
-            {"path": self.path, "key": self.key, "status": self.status, "errors": self.errors, "warnings": self.warnings},
+            {"path": self.path, "key": self.key, "status": self.status, "errors": self.errors, "warnings": self.warnings,
+             "rules": self.rules},
             ensure_ascii=False,
         )
 
@@ -70,9 +74,13 @@ class ImportSummary:
     skipped: int = 0
     errors: list[FileError] = field(default_factory=list)  # the first MAX_ERRORS_KEPT of them
     warnings: list[str] = field(default_factory=list)  # the first MAX_WARNINGS_KEPT of them
+    rules_fired: dict[str, int] = field(default_factory=dict)  # "name (actions)" -> files it matched
 
     def count(self, result: FileResult) -> None:
         setattr(self, result.status, getattr(self, result.status) + 1)
+        for rule in result.rules:
+            label = f"“{rule['name']}” ({rule['actions']})"
+            self.rules_fired[label] = self.rules_fired.get(label, 0) + 1
         if result.status == "skipped":
             if len(self.warnings) < MAX_WARNINGS_KEPT:
                 self.warnings.extend(result.warnings)
@@ -83,6 +91,10 @@ class ImportSummary:
 
     def __str__(self) -> str:
         return ImportRun.describe_counts(self)
+
+    def rule_lines(self) -> list[str]:
+        """One line per ingest rule that matched files in this run (the report says which files)."""
+        return [f"rule {label}: {count} file{'s' if count != 1 else ''}" for label, count in self.rules_fired.items()]
 
 
 class ImportFailed(Exception):
@@ -152,10 +164,12 @@ class Importer:
     """Reads and parses a run's files in batches, and hands each batch's good files to the writer."""
 
     def __init__(self, *, dry_run: bool = False, overwrite_edits: bool = False,
-                 max_bytes: int = DEFAULT_MAX_BYTES):
+                 max_bytes: int = DEFAULT_MAX_BYTES, run_log: RunLog | None = None):
         self.dry_run = dry_run
         self.max_bytes = max_bytes
         self.writer = BatchWriter(overwrite_edits=overwrite_edits)
+        self.run_log = run_log
+        self.rules_loaded = False
         self.seen_keys = RunKeys()
 
     # reading ------------------------------------------------------------------------
@@ -186,6 +200,8 @@ class Importer:
     def prepare(self, paths: list[Path], parser) -> PreparedBatch:
         """Read a batch, set aside the unchanged files, and start parsing the rest."""
         batch = PreparedBatch()
+        if not self.rules_loaded:  # the enabled rules as the run starts
+            self.writer.rules, self.rules_loaded = RuleRunner.enabled(), True
         pending: list[PendingFile] = []
         for path in paths:
             item = self.read(path)
@@ -233,8 +249,15 @@ class Importer:
         if not to_write:
             return results
         if self.dry_run:
-            results.extend(self.result_for(item) for item in to_write)
+            results.extend(self.dry_run_results(to_write))
             return results
+        if self.run_log:
+            try:
+                run = self.run_log.started_run()
+            except DatabaseError as error:
+                raise ImportFailed(f"the database stopped answering before writing {to_write[0].path}: {error}") from error
+            if self.writer.rules:
+                self.writer.rules.import_run = run
         try:
             results.extend(self.write_batch(to_write))
         except Exception:  # noqa: BLE001 - one bad row must not sink its neighbours: retry file by file
@@ -243,10 +266,27 @@ class Importer:
 
     def write_batch(self, items: list[PendingFile]) -> list[FileResult]:
         """Write items in one transaction (`BatchWriter.write_batch`)."""
+        self.writer.rules_fired = {}
         written, unchanged = self.writer.write_batch(items)
         return [FileResult(path=display_path(item.path), key=item.key, status="unchanged") for item in unchanged] + [
-            self.result_for(item) for item in written
+            self.result_for(item, rules=self.writer.rules_fired.get(item.key, ())) for item in written
         ]
+
+    def dry_run_results(self, items: list[PendingFile]) -> list[FileResult]:
+        """What writing `items` would do. With ingest rules enabled, the batch is really written, rules and all,
+        and rolled back: the rules' matching is the database's, so this is the one way to show what they would do
+        without a second definition of it."""
+        if not self.writer.rules:
+            return [self.result_for(item) for item in items]
+        try:
+            with transaction.atomic():
+                results = self.write_batch(items)
+                transaction.set_rollback(True)
+        except Exception:  # noqa: BLE001 - a row the database refuses: say what a plain dry run says
+            results = [self.result_for(item) for item in items]
+        finally:
+            self.writer.forget_cached_ids()  # providers and topics it created were rolled back
+        return results
 
     def write_one_by_one(self, items: list[PendingFile]) -> list[FileResult]:
         """Each file in a transaction of its own: a file the database refuses is rejected alone.
@@ -266,12 +306,13 @@ class Importer:
                 results.append(self.rejected(item.path, item.key, None, message))
         return results
 
-    def result_for(self, item: PendingFile) -> FileResult:
-        """The result of a file that is (or, in a dry run, would be) written."""
+    def result_for(self, item: PendingFile, *, rules=()) -> FileResult:
+        """The result of a file that is (or, in a dry run, would be) written, with the ingest rules that matched it."""
         kept = self.writer.kept_fields(item)
         warnings = ["kept editor changes to: " + ", ".join(kept)] if kept else []
         return FileResult(path=display_path(item.path), key=item.key, status="updated" if item.existing else "created",
-                          warnings=warnings)
+                          warnings=warnings,
+                          rules=[{"id": rule.pk, "name": rule.name, "actions": describe_actions(rule)} for rule in rules])
 
 
 @contextlib.contextmanager
@@ -316,10 +357,11 @@ def import_paths(
     With `jobs` > 1 and more than one batch of files, worker processes parse the
     next batch while this one is written.
     """
-    importer = Importer(dry_run=dry_run, overwrite_edits=overwrite_edits, max_bytes=max_bytes)
+    started = timezone.now()
+    run_log = RunLog(started=started, arguments=arguments or {})
+    importer = Importer(dry_run=dry_run, overwrite_edits=overwrite_edits, max_bytes=max_bytes, run_log=run_log)
     parser = InProcessParser()
     summary = ImportSummary()
-    started = timezone.now()
     status, failure = ImportRun.Status.FAILED, ""
 
     def report(results: list[FileResult]) -> None:
@@ -367,7 +409,8 @@ def import_paths(
         parser.close()
         importer.close()
         if not dry_run and (summary.created or summary.updated or summary.rejected or summary.skipped or failure):
-            record_run(summary, started=started, status=status, failure=failure, arguments=arguments or {})
+            record_run(summary, started=started, status=status, failure=failure, arguments=arguments or {},
+                       run=run_log.run)
     if not dry_run and (summary.created or summary.updated):
         refresh_planner_statistics()
     return summary
@@ -387,17 +430,37 @@ def refresh_planner_statistics() -> None:
         logger.warning("Skipped refreshing the planner's statistics: %s", error)
 
 
-def record_run(summary: ImportSummary, *, started, status: str, failure: str = "", arguments: dict) -> ImportRun | None:
-    """Log the run. A run whose database is gone cannot log itself: it says so, and its exit code tells."""
+@dataclass
+class RunLog:
+    """The run's `ImportRun`, created (status running) before the first batch whose ingest rules need to name
+    it in the audit, and finished by `record_run`; a run that writes nothing still logs nothing."""
+
+    started: dt.datetime
+    arguments: dict
+    run: ImportRun | None = None
+
+    def started_run(self) -> ImportRun:
+        if self.run is None:
+            self.run = ImportRun.objects.create(
+                status=ImportRun.Status.RUNNING, arguments={**self.arguments, "started": self.started.isoformat()}
+            )
+        return self.run
+
+
+def record_run(summary: ImportSummary, *, started, status: str, failure: str = "", arguments: dict,
+               run: ImportRun | None = None) -> ImportRun | None:
+    """Log the run (or finish the one logged since its first write). A run whose database is gone cannot log
+    itself: it says so, and its exit code tells."""
     try:
-        return _create_run(summary, started=started, status=status, failure=failure, arguments=arguments)
+        return _save_run(summary, started=started, status=status, failure=failure, arguments=arguments, run=run)
     except DatabaseError as error:
         logger.warning("Could not log this import run: %s", error)
         return None
 
 
-def _create_run(summary: ImportSummary, *, started, status: str, failure: str, arguments: dict) -> ImportRun:
-    return ImportRun.objects.create(
+def _save_run(summary: ImportSummary, *, started, status: str, failure: str, arguments: dict,
+              run: ImportRun | None) -> ImportRun:
+    values = dict(
         failure=failure,
         finished_at=timezone.now(),
         arguments={**arguments, "started": started.isoformat()},
@@ -411,3 +474,7 @@ def _create_run(summary: ImportSummary, *, started, status: str, failure: str, a
         warnings=summary.warnings,
         errors=[{"path": e.path, "line": e.line, "message": e.message} for e in summary.errors],
     )
+    if run is None:
+        return ImportRun.objects.create(**values)
+    ImportRun.objects.filter(pk=run.pk).update(**values)
+    return run

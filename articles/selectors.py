@@ -35,7 +35,7 @@ DEFAULT_ORDERING = ("-published_date_time", "-id")
 
 QUEUE_ROW_FIELDS = (
     "id", "title", "category", "type", "published_date_time", "imported_at", "quality", "heat", "status",
-    "version", "changed_since_review", "is_possible_duplicate", "provider", "cluster",
+    "version", "changed_since_review", "is_possible_duplicate", "needs_attention", "provider", "cluster",
 )
 
 

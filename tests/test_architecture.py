@@ -15,14 +15,15 @@ FLOW = [
     # 2. the stored model, and how its values read
     "models", "display",
     # 3. writes
-    "reading", "story_leads", "editorial", "editorial_clusters", "cluster_index", "import_writer", "importing",
-    "exporting",
+    "reading", "story_leads", "editorial", "editorial_clusters", "rules", "rule_actions", "cluster_index",
+    "import_writer", "importing", "exporting",
     # 4. reads
     "timestamps", "paging", "search", "filters", "selectors", "cluster_selectors", "published",
     # 5. the web
     "throttling", "middleware", "forms",
     "templatetags.newsroom", "templatetags.queue_rows", "templatetags.newsroom_admin",
     "admin_dates", "admin_lists",
+    "rule_forms", "rule_views",
     "views", "urls", "feeds", "api", "public_urls",
     "admin",
     "apps",

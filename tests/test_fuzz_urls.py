@@ -17,7 +17,7 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from articles import cursors
-from articles.models import Article, AuditEntry, ImportRun, RelatedArticle
+from articles.models import Article, AuditEntry, ImportRun, IngestRule, RelatedArticle
 from tests.builders import make_article
 from tests.conftest import make_user
 
@@ -25,8 +25,8 @@ pytestmark = pytest.mark.django_db
 
 QUEUE = (
     "q", "status", "category", "type", "provider", "topic", "quality_min", "quality_max", "heat_min", "heat_max",
-    "published_after", "published_before", "imported_after", "duplicates", "changed", "clustered", "show", "o", "page",
-    "size", "after", "before",
+    "published_after", "published_before", "imported_after", "duplicates", "changed", "clustered", "show", "attention",
+    "o", "page", "size", "after", "before",
 )
 API = (
     "q", "category", "type", "provider", "topic", "quality_min", "quality_max", "heat_min", "heat_max",
@@ -43,7 +43,7 @@ ARTICLE_ADMIN = ADMIN_LIST + (
 
 @dataclass(frozen=True)
 class Endpoint:
-    path: str  # formatted with the fixture's ids: {article}, {key}, {audit}, {run}, {provider}, {topic}
+    path: str  # formatted with the fixture's ids: {article}, {key}, {audit}, {run}, {provider}, {topic}, {rule}
     params: tuple[str, ...]
 
 
@@ -85,13 +85,18 @@ ENDPOINTS = [
         "source__exact", "action", "field", "article__id__exact", "at__gte",
     )),
     Endpoint("/admin/articles/auditentry/{audit}/change/", ("_popup",)),
+    Endpoint("/rules/", ("q", "page")),
+    Endpoint("/rules/new/", ("q",)),
+    Endpoint("/rules/{rule}/", ("q", "previewed")),
+    Endpoint("/rules/{rule}/enable/", ("enabled",)),
+    Endpoint("/rules/{rule}/delete/", ("q",)),
     Endpoint("/admin/autocomplete/", ("term", "app_label", "model_name", "field_name", "page")),
 ]
 # Path segments where a key, domain, slug, id or batch goes.
 PATHS = [
     "/api/articles/{}/", "/feeds/provider/{}/rss/", "/feeds/topic/{}/atom/", "/articles/{}/", "/articles/{}/story/join/",
     "/admin/articles/article/{}/change/", "/admin/articles/article/undo/{}/", "/admin/articles/auditentry/{}/change/",
-    "/admin/r/{}/1/",
+    "/admin/r/{}/1/", "/rules/{}/", "/rules/{}/enable/", "/rules/{}/delete/",
 ]
 
 
@@ -126,9 +131,10 @@ def site(db) -> dict:
     entry = AuditEntry.objects.create(article=articles[0], source="dashboard", action="edit", field="quality",
                                       old_value=1, new_value=2, batch="b1")
     run = ImportRun.objects.create(status="finished", errors=[{"path": "x.md", "line": 1, "message": "bad"}])
+    rule = IngestRule.objects.create(name="Boats", words='boats "harbour master"', topics=["Boats"], set_quality=5)
     first = articles[0]
     return {
-        "article": first.pk, "key": first.source_key, "audit": entry.pk, "run": run.pk, "batch": "b1",
+        "rule": rule.pk, "article": first.pk, "key": first.source_key, "audit": entry.pk, "run": run.pk, "batch": "b1",
         "provider": first.provider_id, "topic": first.topics.get().pk,
     }
 

@@ -43,7 +43,7 @@ def test_exit_status_summary_and_report(tmp_path, database):
     assert "bad.md:3: YAML error" in first.stderr
     rows = [json.loads(line) for line in report.read_text().splitlines()]
     assert {row["key"]: row["status"] for row in rows} == {"bad": "rejected", "good": "created"}
-    assert set(rows[0]) == {"path", "key", "status", "errors", "warnings"}
+    assert set(rows[0]) == {"path", "key", "status", "errors", "warnings", "rules"}
 
     (source / "bad.md").unlink()
     second = run_command("import_articles", str(source), database=database)

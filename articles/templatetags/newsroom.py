@@ -148,7 +148,7 @@ def status_badge(article) -> SafeString:
 
 @register.simple_tag
 def markers(article) -> SafeString:
-    """Badges for an article an import changed after its review, and for a possible duplicate."""
+    """Badges for an article an import changed after its review, a possible duplicate, one marked for attention."""
     badges = []
     if article.changed_since_review:
         badges.append('<span class="marker marker--changed" title="An import changed this item after an editor '
@@ -156,6 +156,9 @@ def markers(article) -> SafeString:
     if article.is_possible_duplicate:
         badges.append('<span class="marker marker--duplicate" title="Another item has the same canonical URL">'
                       "Possible duplicate</span>")
+    if article.needs_attention:
+        badges.append('<span class="marker marker--attention" title="An ingest rule marked it for an editor\'s '
+                      'attention">Needs attention</span>')
     return mark_safe("".join(badges))
 
 

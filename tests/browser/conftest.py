@@ -76,7 +76,7 @@ def artifacts() -> Path:
 
 
 def ensure_roles() -> None:
-    """The Editors and Viewers groups, as migration 0002 makes them.
+    """The Editors and Viewers groups, as migrations 0002 and 0008 make them.
 
     A live-server test runs on a transactional database that is flushed afterwards, which
     empties the groups table (permissions come back through post_migrate, groups do not).
@@ -84,7 +84,11 @@ def ensure_roles() -> None:
     from django.contrib.auth.models import Group, Permission
 
     roles = importlib.import_module("articles.migrations.0002_roles")
-    for name, codenames in (("Editors", roles.EDITOR_CODENAMES), ("Viewers", roles.VIEWER_CODENAMES)):
+    rule_roles = importlib.import_module("articles.migrations.0008_rule_roles")
+    for name, codenames in (
+        ("Editors", roles.EDITOR_CODENAMES + rule_roles.EDITOR_CODENAMES),
+        ("Viewers", roles.VIEWER_CODENAMES + rule_roles.VIEWER_CODENAMES),
+    ):
         group, _ = Group.objects.get_or_create(name=name)
         group.permissions.set(Permission.objects.filter(content_type__app_label="articles", codename__in=codenames))
 

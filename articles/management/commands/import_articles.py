@@ -32,7 +32,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", metavar="PATH", help="A file, or a directory searched recursively.")
-        parser.add_argument("--dry-run", action="store_true", help="Validate and report; write nothing.")
+        parser.add_argument(
+            "--dry-run", action="store_true",
+            help="Validate and report, with what the enabled ingest rules would do to each file; write nothing.",
+        )
         parser.add_argument(
             "--overwrite-edits", action="store_true", help="Let the files replace fields editors have changed."
         )
@@ -42,7 +45,9 @@ class Command(BaseCommand):
             "--jobs", type=int, default=min(4, os.cpu_count() or 1),
             help="Worker processes parsing ahead of the writes (default: the CPU count, at most 4; 1 = none).",
         )
-        parser.add_argument("--report", metavar="FILE", help="Write one JSON object per file to FILE.")
+        parser.add_argument(
+            "--report", metavar="FILE", help="Write one JSON object per file to FILE (with the ingest rules it matched)."
+        )
         parser.add_argument("--no-progress", action="store_true", help="No progress bar, even on a terminal.")
 
     def handle(self, *args, **options):
@@ -67,6 +72,10 @@ class Command(BaseCommand):
                     progress.update(1)
                 if result.status == "rejected":
                     message = "rejected: " + "; ".join(result.errors)
+                elif result.rules and (options["dry_run"] or options["verbosity"] > 1):
+                    would = "rules would apply" if options["dry_run"] else "rules applied"
+                    message = f"{result.path}: {would}: " + "; ".join(
+                        f"“{rule['name']}” ({rule['actions']})" for rule in result.rules)
                 if message:
                     if progress.disable:
                         self.stderr.write(message)
@@ -97,5 +106,7 @@ class Command(BaseCommand):
                 sys.exit(EXIT_INTERRUPTED)
         line = str(summary) + (" (dry run: nothing written)" if options["dry_run"] else "")
         self.stdout.write(self.style.SUCCESS(line) if not summary.rejected else self.style.WARNING(line))
+        for rule_line in summary.rule_lines():
+            self.stdout.write(("would apply " if options["dry_run"] else "applied ") + rule_line)
         if summary.rejected:
             sys.exit(EXIT_SOME_REJECTED)
