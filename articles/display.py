@@ -5,8 +5,11 @@ conflict messages all print values here, so a status reads "Awaiting review" eve
 """
 
 import json
+from typing import Any
 
-from .models import Article
+from django.utils import timezone
+
+from .models import Article, AuditEntry
 from .schema import NOT_SCORED, is_unscored
 
 OPAQUE_FIELDS = frozenset({"secured"})
@@ -41,3 +44,40 @@ def short_text(value, field: str = "", limit: int | None = None) -> str:
     else:
         text = json.dumps(value, ensure_ascii=False)
     return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"
+
+
+# an editor's change, in words (conflict and result messages) --------------------------------------
+
+
+def quoted(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return f"“{text[: limit - 1] + '…' if len(text) > limit else text}”"
+
+
+def joined(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def actor(entry: AuditEntry) -> str:
+    if entry.user is not None:
+        return entry.user.get_full_name() or entry.user.get_username()
+    return {"import": "An import", "command": "A command", "rule": "An ingest rule"}.get(entry.source, "Someone")
+
+
+def moment(at) -> str:
+    local = timezone.localtime(at)
+    if local.date() == timezone.localdate():
+        return f"at {local:%H:%M}"
+    return f"on {local:%Y-%m-%d} at {local:%H:%M}"
+
+
+def change_phrase(entry: AuditEntry) -> str:
+    return f"{entry.field} from {value_phrase(entry.field, entry.old_value)} to {value_phrase(entry.field, entry.new_value)}"
+
+
+def value_phrase(field: str, value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, (int, float)) or (isinstance(value, str) and value in LABELS.get(field, {})):
+        return short_text(value, field)
+    return quoted(short_text(value, field), limit=40)

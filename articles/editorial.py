@@ -29,9 +29,9 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from .story_leads import refresh_clusters
-from .display import LABELS, short_text
-from .models import Article, ArticleTopic, AuditEntry, StoryCluster
+from .story_leads import recreate_clusters, refresh_leads, with_their_stories
+from .display import actor, change_phrase, joined, moment, quoted
+from .models import Article, ArticleTopic, AuditEntry
 from .schema import EDITABLE_FIELDS, INT32
 
 Status = Article.Status
@@ -42,7 +42,6 @@ VIEW_PERMISSION = "articles.view_article"
 CHANGE_PERMISSION = "articles.change_article"
 PUBLISH_PERMISSION = "articles.publish_article"
 CLUSTER_FIELDS = ("cluster", "cluster_set_by_editor")  # audited by `editorial_clusters`, restored by `undo`
-LEAD_FIELDS = frozenset({"status", "quality", "heat", "cluster"})  # what decides a story's lead (story_leads)
 
 
 class EditConflict(Exception):
@@ -57,14 +56,14 @@ class EditConflict(Exception):
     def describe(self) -> str:
         if not self.their_changes:
             return (
-                f"{_quote(self.article.title)} changed since you opened it (it is now at version "
+                f"{quoted(self.article.title)} changed since you opened it (it is now at version "
                 f"{self.article.version}); {self.outcome}."
             )
         parts = []
         for _, group in groupby(self.their_changes, key=lambda e: (e.user_id, e.source, e.batch, e.at)):
             entries = list(group)
-            changes = _join([_describe_change(entry) for entry in entries])
-            parts.append(f"{_who(entries[0])} changed {changes} {_when(entries[0].at)}")
+            changes = joined([change_phrase(entry) for entry in entries])
+            parts.append(f"{actor(entries[0])} changed {changes} {moment(entries[0].at)}")
         return "; ".join(parts) + f"; {self.outcome}."
 
 
@@ -78,11 +77,11 @@ class ChangeResult:
 def update_article(
     article_id: int, *, user, source: str, changes: dict, expected_version: int | None = None
 ) -> ChangeResult:
-    _check_source(source)
+    check_source(source)
     changes = _clean(changes)
-    _require(user, CHANGE_PERMISSION)
+    require(user, CHANGE_PERMISSION)
     with transaction.atomic():
-        locked = {row.pk: row for row in lock_articles(Article.objects.filter(_with_their_stories(Q(pk=article_id))))}
+        locked = {row.pk: row for row in lock_articles(Article.objects.filter(with_their_stories(Q(pk=article_id))))}
         if article_id not in locked:
             raise Article.DoesNotExist("Article matching query does not exist.")
         article = locked[article_id]
@@ -90,14 +89,14 @@ def update_article(
             check_version(article, expected_version=expected_version)
         diff = {name: value for name, value in changes.items() if getattr(article, name) != value}
         if "status" in diff:
-            _require(user, PUBLISH_PERMISSION)
+            require(user, PUBLISH_PERMISSION)
         if not diff:
             return ChangeResult("", 0, _nothing_changed(article, changes))
-        batch = _new_batch()
+        batch = new_batch()
         write_changes(
             Article.objects.filter(pk=article.pk),
             changes=diff,
-            old_values={name: _json(getattr(article, name)) for name in diff},
+            old_values={name: json_value(getattr(article, name)) for name in diff},
             editor_fields=[article.editor_fields],
             user=user, source=source, batch=batch,
         )
@@ -140,23 +139,23 @@ def bulk_set_status(article_ids: Iterable[int] | QuerySet, *, status: str, user,
     filtered queue), which stays a subquery instead of a list of ids.
     No version check: the editor acts on the selection, whatever its versions.
     """
-    _check_source(source)
+    check_source(source)
     _clean({"status": status})
-    _require(user, CHANGE_PERMISSION)
-    _require(user, PUBLISH_PERMISSION)
+    require(user, CHANGE_PERMISSION)
+    require(user, PUBLISH_PERMISSION)
     ids = article_ids.values("pk") if isinstance(article_ids, QuerySet) else list(article_ids)
     with transaction.atomic():
         selected = Case(When(pk__in=ids, then=Value(True)), default=Value(False), output_field=BooleanField())
-        locked = lock_articles(Article.objects.filter(_with_their_stories(Q(pk__in=ids)))).annotate(selected=selected)
+        locked = lock_articles(Article.objects.filter(with_their_stories(Q(pk__in=ids)))).annotate(selected=selected)
         rows = [row[:3] for row in locked.values_list("status", "editor_fields", "cluster_id", "selected") if row[3]]
         to_change = [editor_fields for current, editor_fields, _ in rows if current != status]
         if not to_change:
             return ChangeResult("", 0, _bulk_message(status, 0, len(rows)))
-        batch = _new_batch()
+        batch = new_batch()
         count = write_changes(
             Article.objects.filter(pk__in=ids).exclude(status=status),
             changes={"status": status},
-            old_values={"status": _status_json()},
+            old_values={"status": status_json()},
             editor_fields=to_change,
             user=user, source=source, batch=batch,
         )
@@ -170,23 +169,23 @@ def undo(batch: str, *, user, source: str) -> ChangeResult:
     Refused (EditConflict, nothing restored) when any of those fields changed
     after the batch: undoing would silently overwrite someone else's work.
     """
-    _check_source(source)
+    check_source(source)
     entries = list(AuditEntry.objects.filter(batch=batch).order_by("id")) if batch else []
     if not entries:
         return ChangeResult("", 0, "Nothing to undo.")
     for entry in entries:
         _clean({entry.field: entry.old_value}, allowed=EDITABLE_FIELDS + CLUSTER_FIELDS)
     fields = sorted({entry.field for entry in entries})
-    _require(user, CHANGE_PERMISSION)
+    require(user, CHANGE_PERMISSION)
     if "status" in fields:
-        _require(user, PUBLISH_PERMISSION)
+        require(user, PUBLISH_PERMISSION)
     by_article = defaultdict(list)
     for entry in entries:
         by_article[entry.article_id].append(entry)
     with transaction.atomic():
         current = {
             row["pk"]: row
-            for row in lock_articles(Article.objects.filter(_with_their_stories(Q(pk__in=list(by_article)))))
+            for row in lock_articles(Article.objects.filter(with_their_stories(Q(pk__in=list(by_article)))))
             .values("pk", "title", "version", "editor_fields", "cluster_id", *fields)
         }
         later = list(
@@ -199,44 +198,22 @@ def undo(batch: str, *, user, source: str) -> ChangeResult:
         )
         _refuse_undo_if_changed(by_article, current, later)
         restored_clusters = {entry.old_value for entry in entries if entry.field == "cluster"} - {None}
-        _recreate_clusters(restored_clusters)
-        new_batch = _new_batch()
+        recreate_clusters(restored_clusters)
+        undo_batch = new_batch()
         count = 0
         for restore, article_ids in _undo_groups(by_article, current).items():
             count += write_changes(
                 Article.objects.filter(pk__in=article_ids),
                 changes={field: json.loads(old) for field, old, _ in restore},
-                old_values={field: _json(json.loads(new)) for field, _, new in restore},
+                old_values={field: json_value(json.loads(new)) for field, _, new in restore},
                 editor_fields=[current[pk]["editor_fields"] for pk in article_ids],
-                user=user, source=source, batch=new_batch, action="undo",
+                user=user, source=source, batch=undo_batch, action="undo",
             )
         refresh_leads(fields, [row["cluster_id"] for row in current.values()] + sorted(restored_clusters))
     if count == 1:
         title = next(current[pk] for pk in by_article if pk in current)["title"]
-        return ChangeResult(new_batch, count, f"Undid the change to {_quote(title)}.")
-    return ChangeResult(new_batch, count, f"Undid the change to {count} articles.")
-
-
-def refresh_leads(fields: Iterable[str], cluster_ids: Iterable[int | None]) -> None:
-    """Stories' leads again after a change of `fields` on their members: a published lead would hide, in the
-    one-row-per-story queue, its story's items still awaiting review."""
-    if LEAD_FIELDS.intersection(fields):
-        refresh_clusters(cluster_id for cluster_id in cluster_ids if cluster_id is not None)
-
-
-def _with_their_stories(articles: Q) -> Q:
-    """`articles` and the other members of their stories: a change may move a story's lead, which writes its
-    members' rows (`refresh_leads`), so a writer locks them all at once, in id order, like every lock. The
-    stories are read first: an OR with a subquery would make PostgreSQL scan the whole table to lock."""
-    stories = Article.objects.filter(articles, cluster__isnull=False).order_by().values_list("cluster_id", flat=True)
-    stories = sorted(set(stories))
-    return articles | Q(cluster_id__in=stories) if stories else articles
-
-
-def _recreate_clusters(cluster_ids: set[int]) -> None:
-    """Undoing a take-out or a join may put articles back into a story dissolved since: its row, under its old id."""
-    existing = set(StoryCluster.objects.filter(pk__in=cluster_ids).values_list("pk", flat=True))
-    StoryCluster.objects.bulk_create(StoryCluster(pk=pk) for pk in sorted(cluster_ids - existing))
+        return ChangeResult(undo_batch, count, f"Undid the change to {quoted(title)}.")
+    return ChangeResult(undo_batch, count, f"Undid the change to {count} articles.")
 
 
 def lock_articles(queryset: QuerySet) -> QuerySet:
@@ -264,7 +241,7 @@ def log_upstream_changes(changes: dict[int, tuple[int, list[UpstreamChange]]], *
 
     Called by the importer inside its batch transaction, the rows locked with `lock_articles`.
     """
-    entries, versions, batch = [], {}, _new_batch()
+    entries, versions, batch = [], {}, new_batch()
     for article_id, (version, fields) in changes.items():
         for offset, change in enumerate(fields, start=1):
             entries.append(AuditEntry(
@@ -335,7 +312,7 @@ def write_topic_change(
     if not targets:
         return 0
     changed = Article.objects.filter(pk__in=list(targets))
-    _log(changed, field="topics", old_value=_json(None if add else topic.name), new_value=topic.name if add else None,
+    _log(changed, field="topics", old_value=json_value(None if add else topic.name), new_value=topic.name if add else None,
          action=action, user=user, source=source, batch=batch, at=timezone.now(), offset=1, rule=rule,
          import_run=import_run)
     if add:
@@ -365,7 +342,7 @@ def _log(
         "action": Value(action, output_field=CharField()),
         "field": Value(field, output_field=CharField()),
         "old_value": old_value,
-        "new_value": _json(new_value),
+        "new_value": json_value(new_value),
         "batch": Value(batch, output_field=CharField()),
         "version": F("version") + offset,
         "rule_id": Value(rule.pk if rule is not None else None, output_field=IntegerField()),
@@ -387,8 +364,8 @@ def _with_editor_fields(current: list[list[str]], names: list[str]) -> Expressio
     for fields in current:
         merged.setdefault(json.dumps(fields), fields + [name for name in names if name not in fields])
     if len(merged) == 1:
-        return _json(next(iter(merged.values())))
-    whens = [When(editor_fields=_json(json.loads(old)), then=_json(new)) for old, new in merged.items()]
+        return json_value(next(iter(merged.values())))
+    whens = [When(editor_fields=json_value(json.loads(old)), then=json_value(new)) for old, new in merged.items()]
     return Case(*whens, default=F("editor_fields"), output_field=JSONField())
 
 
@@ -426,12 +403,12 @@ def _undo_groups(by_article: dict, current: dict) -> dict[tuple, list[int]]:
 # checks -------------------------------------------------------------------------------
 
 
-def _check_source(source: str) -> None:
+def check_source(source: str) -> None:
     if source not in AuditEntry.Source.values:
         raise ValueError(f"Unknown source {source!r}; use one of {', '.join(AuditEntry.Source.values)}.")
 
 
-def _require(user, permission: str) -> None:
+def require(user, permission: str) -> None:
     """user=None is the system (commands): no check. Anyone else needs the permission."""
     if user is None or user.has_perm(permission):
         return
@@ -474,46 +451,37 @@ def _jsonable(value: Any) -> Any:
     return value.isoformat() if isinstance(value, dt.datetime) else value
 
 
-def _json(value: Any) -> Value:
+def json_value(value: Any) -> Value:
     return Value(value, output_field=JSONField())
 
 
-def _status_json() -> Case:
+def status_json() -> Case:
     """The status column as a JSON value, for audit entries written straight from the rows."""
-    return Case(*[When(status=value, then=_json(value)) for value in Status.values], output_field=JSONField())
+    return Case(*[When(status=value, then=json_value(value)) for value in Status.values], output_field=JSONField())
 
 
 def _action(field: str, value: Any) -> str:
     return STATUS_ACTIONS[value] if field == "status" else "edit"
 
 
-def _new_batch() -> str:
+def new_batch() -> str:
     return uuid.uuid4().hex
-
-
-def _quote(text: str, limit: int = 80) -> str:
-    text = " ".join(text.split())
-    return f"“{text[: limit - 1] + '…' if len(text) > limit else text}”"
-
-
-def _join(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _changed_message(article: Article, diff: dict) -> str:
     edited = [name for name in diff if name != "status"]
     if "status" not in diff:
-        return f"Saved the {_join(edited)} of {_quote(article.title)}."
+        return f"Saved the {joined(edited)} of {quoted(article.title)}."
     verb = STATUS_VERBS[diff["status"]]
     if not edited:
-        return f"{verb} {_quote(article.title)}."
-    return f"{verb} {_quote(article.title)} and saved its {_join(edited)}."
+        return f"{verb} {quoted(article.title)}."
+    return f"{verb} {quoted(article.title)} and saved its {joined(edited)}."
 
 
 def _nothing_changed(article: Article, changes: dict) -> str:
     if list(changes) == ["status"]:
-        return f"{_quote(article.title)} is already {Status(changes['status']).label.lower()}."
-    return f"No changes to {_quote(article.title)}."
+        return f"{quoted(article.title)} is already {Status(changes['status']).label.lower()}."
+    return f"No changes to {quoted(article.title)}."
 
 
 def _bulk_message(status: str, count: int, unchanged: int) -> str:
@@ -524,28 +492,3 @@ def _bulk_message(status: str, count: int, unchanged: int) -> str:
     if unchanged:
         message += f" ({unchanged} already {label})"
     return message + "."
-
-
-def _who(entry: AuditEntry) -> str:
-    if entry.user is not None:
-        return entry.user.get_full_name() or entry.user.get_username()
-    return {"import": "An import", "command": "A command", "rule": "An ingest rule"}.get(entry.source, "Someone")
-
-
-def _when(at) -> str:
-    local = timezone.localtime(at)
-    if local.date() == timezone.localdate():
-        return f"at {local:%H:%M}"
-    return f"on {local:%Y-%m-%d} at {local:%H:%M}"
-
-
-def _describe_change(entry: AuditEntry) -> str:
-    return f"{entry.field} from {_show(entry.field, entry.old_value)} to {_show(entry.field, entry.new_value)}"
-
-
-def _show(field: str, value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, (int, float)) or (isinstance(value, str) and value in LABELS.get(field, {})):
-        return short_text(value, field)
-    return _quote(short_text(value, field), limit=40)

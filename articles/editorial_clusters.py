@@ -20,11 +20,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Case, JSONField, Q, When
 
+from .display import quoted
 from .editorial import (
-    CHANGE_PERMISSION, PUBLISH_PERMISSION, ChangeResult, EditConflict, _check_source, _json, _new_batch, _quote,
-    _require, _status_json, check_version, lock_articles, refresh_leads, write_changes,
+    CHANGE_PERMISSION, PUBLISH_PERMISSION, ChangeResult, EditConflict, check_source, check_version, json_value,
+    lock_articles, new_batch, require, status_json, write_changes,
 )
 from .models import Article, StoryCluster
+from .story_leads import refresh_leads
 
 Status = Article.Status
 MEMBER_FIELDS = ("pk", "title", "status", "version", "editor_fields", "cluster_id", "cluster_set_by_editor")
@@ -55,14 +57,14 @@ def reject_story(article_id: int, *, user, source: str, seen: dict[int, int]) ->
 def take_out_of_story(article_id: int, *, user, source: str, expected_version: int) -> ChangeResult:
     """`article_id` stands alone, for good: clustering never puts it into a story again. A story left with one
     member is dissolved here, audited, so that undo brings both back."""
-    _check_source(source)
-    _require(user, CHANGE_PERMISSION)
+    check_source(source)
+    require(user, CHANGE_PERMISSION)
     with transaction.atomic():
         article, members = _lock_story(article_id)
         check_version(article, expected_version=expected_version)
         if article.cluster_id is None:
-            return ChangeResult("", 0, f"{_quote(article.title)} is not part of a story.")
-        batch = _new_batch()
+            return ChangeResult("", 0, f"{quoted(article.title)} is not part of a story.")
+        batch = new_batch()
         count = _place(
             [article], cluster=None, by_editor=True, user=user, source=source, batch=batch, action=TAKE_OUT
         )
@@ -70,14 +72,14 @@ def take_out_of_story(article_id: int, *, user, source: str, expected_version: i
         if len(rest) == 1:
             _place(rest, cluster=None, by_editor=None, user=user, source=source, batch=batch, action=TAKE_OUT)
         refresh_leads(["cluster"], [article.cluster_id])
-    return ChangeResult(batch, count, f"Took {_quote(article.title)} out of its story.")
+    return ChangeResult(batch, count, f"Took {quoted(article.title)} out of its story.")
 
 
 def join_stories(article_id: int, other_id: int, *, user, source: str, expected_version: int) -> ChangeResult:
     """Puts `article_id`'s story (or the article alone) and `other_id`'s into one story, every member marked as
     placed by an editor so that clustering never splits them. The other story keeps its id when it has one."""
-    _check_source(source)
-    _require(user, CHANGE_PERMISSION)
+    check_source(source)
+    require(user, CHANGE_PERMISSION)
     if article_id == other_id:
         raise ValidationError("An article cannot be joined with itself.")
     with transaction.atomic():
@@ -94,9 +96,9 @@ def join_stories(article_id: int, other_id: int, *, user, source: str, expected_
         if (article.cluster_id, by_id[other_id].cluster_id) != (this_cluster, other_cluster):
             raise StoryChanged(article, "an article moved to another story")
         if this_cluster is not None and this_cluster == other_cluster:
-            return ChangeResult("", 0, f"{_quote(article.title)} is already in that story.")
+            return ChangeResult("", 0, f"{quoted(article.title)} is already in that story.")
         target = other_cluster or this_cluster or StoryCluster.objects.create().pk
-        batch = _new_batch()
+        batch = new_batch()
         count = _place(everyone, cluster=target, by_editor=True, user=user, source=source, batch=batch, action=JOIN)
         refresh_leads(["cluster"], [this_cluster, other_cluster, target])
     return ChangeResult(batch, count, f"Joined the stories: {len(everyone)} articles in story #{target}.")
@@ -106,15 +108,15 @@ def join_stories(article_id: int, other_id: int, *, user, source: str, expected_
 
 
 def _decide_story(article_id: int, *, publish_this: bool, user, source: str, seen: dict[int, int]) -> ChangeResult:
-    _check_source(source)
-    _require(user, CHANGE_PERMISSION)
-    _require(user, PUBLISH_PERMISSION)
+    check_source(source)
+    require(user, CHANGE_PERMISSION)
+    require(user, PUBLISH_PERMISSION)
     with transaction.atomic():
         article, members = _lock_story(article_id)
         if article.cluster_id is None and set(seen) <= {article.pk}:
-            raise ValidationError(f"{_quote(article.title)} is not part of a story.")
+            raise ValidationError(f"{quoted(article.title)} is not part of a story.")
         _check_seen(article, members, seen)
-        batch = _new_batch()
+        batch = new_batch()
         kept = [article] if publish_this else []
         rest = [member for member in members if member not in kept]
         published = _set_status(kept, Status.PUBLISHED, user=user, source=source, batch=batch)
@@ -122,7 +124,7 @@ def _decide_story(article_id: int, *, publish_this: bool, user, source: str, see
         refresh_leads(["status"], [article.cluster_id])
     if not published + rejected:
         return ChangeResult("", 0, "Nothing to change: the story is already decided that way.")
-    verb = f"Published {_quote(article.title)} and rejected" if publish_this else "Rejected"
+    verb = f"Published {quoted(article.title)} and rejected" if publish_this else "Rejected"
     items = f"{rejected} item{'s' if rejected != 1 else ''}"
     return ChangeResult(batch, published + rejected, f"{verb} {items} of the story.")
 
@@ -132,7 +134,7 @@ def _check_seen(article: Article, members: list[Article], seen: dict[int, int]) 
     current = {member.pk: member for member in members}
     joined = [member for member in members if member.pk not in seen]
     if joined:
-        raise StoryChanged(joined[0], f"{_quote(joined[0].title)} joined it")
+        raise StoryChanged(joined[0], f"{quoted(joined[0].title)} joined it")
     left = sorted(set(seen) - set(current))
     if left:
         raise StoryChanged(article, f"{len(left)} item{'s' if len(left) != 1 else ''} left it")
@@ -146,7 +148,7 @@ def _set_status(members: list[Article], status: str, *, user, source: str, batch
         return 0
     return write_changes(
         Article.objects.filter(pk__in=[member.pk for member in to_change]),
-        changes={"status": status}, old_values={"status": _status_json()},
+        changes={"status": status}, old_values={"status": status_json()},
         editor_fields=[member.editor_fields for member in to_change], user=user, source=source, batch=batch,
     )
 
@@ -166,7 +168,7 @@ def _lock_story(article_id: int) -> tuple[Article, list[Article]]:
     rows = _lock(condition)
     article = next(row for row in rows if row.pk == article_id)
     if article.cluster_id != cluster_id:
-        raise StoryChanged(article, f"{_quote(article.title)} moved to another story")
+        raise StoryChanged(article, f"{quoted(article.title)} moved to another story")
     return article, [row for row in rows if row.cluster_id == cluster_id or row.pk == article_id]
 
 
@@ -204,8 +206,8 @@ def _old_values(group: list[Article], name: str):
     """The audit's old value of `name` for each article of `group`, as one SQL expression."""
     values = sorted({_current(article, name) for article in group}, key=lambda value: (value is None, value))
     if len(values) == 1:
-        return _json(values[0])
+        return json_value(values[0])
     column = "cluster_id" if name == "cluster" else name
-    whens = [When(**{column: value}, then=_json(value)) for value in values if value is not None]
-    return Case(*whens, default=_json(None), output_field=JSONField())
+    whens = [When(**{column: value}, then=json_value(value)) for value in values if value is not None]
+    return Case(*whens, default=json_value(None), output_field=JSONField())
 

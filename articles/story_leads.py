@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Iterable
 
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, IntegerField, Q, Value, When
 
 from .models import Article, StoryCluster
 
@@ -74,3 +74,28 @@ def refresh_clusters(cluster_ids: Iterable[int]) -> None:
             size=Case(*[When(pk=cluster_id, then=Value(len(rows))) for cluster_id, rows in changed.items()],
                       output_field=IntegerField()),
         )
+
+
+LEAD_FIELDS = frozenset({"status", "quality", "heat", "cluster"})  # what decides a story's lead (lead_order_key)
+
+
+def refresh_leads(fields: Iterable[str], cluster_ids: Iterable[int | None]) -> None:
+    """Stories' leads again after a change of `fields` on their members: a published lead would hide, in the
+    one-row-per-story queue, its story's items still awaiting review."""
+    if LEAD_FIELDS.intersection(fields):
+        refresh_clusters(cluster_id for cluster_id in cluster_ids if cluster_id is not None)
+
+
+def with_their_stories(articles: Q) -> Q:
+    """`articles` and the other members of their stories: a change may move a story's lead, which writes its
+    members' rows (`refresh_leads`), so a writer locks them all at once, in id order, like every lock. The
+    stories are read first: an OR with a subquery would make PostgreSQL scan the whole table to lock."""
+    stories = Article.objects.filter(articles, cluster__isnull=False).order_by().values_list("cluster_id", flat=True)
+    stories = sorted(set(stories))
+    return articles | Q(cluster_id__in=stories) if stories else articles
+
+
+def recreate_clusters(cluster_ids: set[int]) -> None:
+    """Undoing a take-out or a join may put articles back into a story dissolved since: its row, under its old id."""
+    existing = set(StoryCluster.objects.filter(pk__in=cluster_ids).values_list("pk", flat=True))
+    StoryCluster.objects.bulk_create(StoryCluster(pk=pk) for pk in sorted(cluster_ids - existing))

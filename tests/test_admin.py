@@ -97,7 +97,7 @@ def test_changelist_shows_title_provider_and_scores(editor_admin, provider, topi
 
 
 def test_changelist_flags_possible_duplicates_and_upstream_changes_in_one_column(editor_admin, provider, topic):
-    plain = make_listed_article(provider, topic, title="Plain")
+    make_listed_article(provider, topic, title="Plain")
     both = make_listed_article(provider, topic, title="Flagged twice")
     Article.objects.filter(pk=both.pk).update(is_possible_duplicate=True, changed_since_review=True)
     changed = make_listed_article(provider, topic, title="Changed upstream")

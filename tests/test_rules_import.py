@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from articles import editorial, rule_actions
 from articles.importing import import_paths
-from articles.models import Article, AuditEntry, ImportRun, IngestRule
+from articles.models import Article, AuditEntry, ImportRun
 from tests.browser.conftest import ensure_roles
 from tests.builders import write_item
 from tests.conftest import make_user
