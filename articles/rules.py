@@ -121,9 +121,26 @@ def matching(rule: IngestRule, articles: QuerySet | None = None) -> QuerySet:
     return (articles if articles is not None else Article.objects.all()).filter(rule_filter(rule))
 
 
-def preview(rule: IngestRule, *, awaiting_only: bool = False) -> tuple[int, list[Article]]:
-    """How many existing articles `rule` matches, and the newest PREVIEW_SIZE of them (undated last, the queue's
-    order and index): two queries, one when fewer match."""
+PREVIEW_COUNT_LIMIT = 10_000
+
+
+class MatchCount(int):
+    """A preview's count: exact up to PREVIEW_COUNT_LIMIT, past it "more than" that. Counting every article a
+    common word matches reads that many rows (seconds at a million articles); the limit keeps the preview a
+    bounded query, and past ten thousand an editor needs the size, not the figure."""
+
+    @property
+    def capped(self) -> bool:
+        return self > PREVIEW_COUNT_LIMIT
+
+    @property
+    def shown(self) -> str:
+        return f"more than {PREVIEW_COUNT_LIMIT:,}" if self.capped else f"{int(self):,}"
+
+
+def preview(rule: IngestRule, *, awaiting_only: bool = False) -> tuple[MatchCount, list[Article]]:
+    """How many existing articles `rule` matches (`MatchCount`), and the newest PREVIEW_SIZE of them (undated
+    last, the queue's order and index): two queries, one when fewer match."""
     articles = matching(rule, Article.objects.awaiting_review() if awaiting_only else None)
     first = list(
         articles.select_related("provider").only(
@@ -131,9 +148,8 @@ def preview(rule: IngestRule, *, awaiting_only: bool = False) -> tuple[int, list
             "provider__name", "provider__key",
         ).order_by(F("published_date_time").desc(nulls_last=True), "-id")[:PREVIEW_SIZE]
     )
-    count = len(first) if len(first) < PREVIEW_SIZE else articles.order_by().count()
-    return count, first
-
+    count = len(first) if len(first) < PREVIEW_SIZE else articles.order_by()[: PREVIEW_COUNT_LIMIT + 1].count()
+    return MatchCount(count), first
 
 
 def ordered_rules() -> QuerySet:

@@ -79,7 +79,7 @@ def main() -> int:
             timings.append(time.perf_counter() - started)
         slowest = max(timings)
         missed |= slowest >= TARGET_SECONDS
-        print(f"{label:32} {count:>9,} matches  median {statistics.median(timings) * 1000:7.1f} ms"
+        print(f"{label:32} {count.shown:>18} matches  median {statistics.median(timings) * 1000:7.1f} ms"
               f"  slowest {slowest * 1000:7.1f} ms  ({rules.describe_conditions(rule)})")
         if arguments.explain and connection.vendor == "postgresql":
             print(rules.matching(rule).order_by().explain(analyze=True))

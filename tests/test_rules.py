@@ -136,6 +136,20 @@ def test_the_preview_counts_every_match_and_lists_the_newest_twenty(django_asser
 
 
 @pytest.mark.django_db
+def test_the_preview_counts_exactly_up_to_its_limit_then_says_more_than(monkeypatch):
+    monkeypatch.setattr(rules, "PREVIEW_COUNT_LIMIT", 22)
+    for index in range(23):
+        make_article(title=f"Storm report {index}")
+
+    count, first = rules.preview(make_rule(words="storm"))
+    assert count.capped and count.shown == "more than 22" and len(first) == rules.PREVIEW_SIZE
+
+    Article.objects.filter(title="Storm report 0").delete()
+    count, _ = rules.preview(make_rule(words="storm"))
+    assert count == 22 and not count.capped and count.shown == "22"
+
+
+@pytest.mark.django_db
 def test_the_preview_can_count_only_the_articles_awaiting_review():
     make_article(title="Storm one")
     make_article(title="Storm two", status=Article.Status.PUBLISHED)
