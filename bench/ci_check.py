@@ -121,6 +121,11 @@ def main() -> int:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+# Pages that read a story's other members in one more query, only when their rows include a story (the fill
+# clusters like an import): one page may hold one and the next none, so their counts may differ by that query.
+STORY_READS = {"queue": 1, "queue search": 1, "queue 2 filters o=-heat": 1, "review page": 1}
+
+
 def check(arguments, workdir: Path, database: str, started: float) -> int:
     from django.contrib import admin
     from django.test import Client
@@ -155,7 +160,7 @@ def check(arguments, workdir: Path, database: str, started: float) -> int:
             if status != 200:
                 failures.append(f"{name}: {url} answered {status}")
             counts.append(count)
-        constant = len(set(counts)) == 1
+        constant = max(counts) - min(counts) <= STORY_READS.get(name, 0)
         if not constant:
             failures.append(f"{name}: query counts {counts} for {urls}")
         shown = "  ".join(f"{count:>3} {url}" for count, url in zip(counts, urls))
