@@ -345,9 +345,13 @@ _BAND_MIX = tuple(
 )
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 12)
 def word_hashes(word: str, kind: str) -> tuple[int, ...]:
-    """32 independent 32-bit hashes of a word (two BLAKE2b digests): the MinHash functions, one per column."""
+    """32 independent 32-bit hashes of a word (two BLAKE2b digests): the MinHash functions, one per column.
+
+    Kept for the 4,096 words last used: an entry holds 32 integers (over a kilobyte), and a cache that grew with
+    a desk's vocabulary would make an import's or a re-clustering's memory grow with the number of articles.
+    """
     data = word.encode()
     return struct.unpack("<16I", hashlib.blake2b(data, digest_size=64, person=kind.encode() + b"1").digest()) + \
         struct.unpack("<16I", hashlib.blake2b(data, digest_size=64, person=kind.encode() + b"2").digest())
