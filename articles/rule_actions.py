@@ -27,7 +27,7 @@ from django.utils.text import slugify
 
 from . import editorial
 from .models import Article, AuditEntry, ImportRun, IngestRule, Topic
-from .rules import matching, rule_filter
+from .rules import matching, ordered_rules, rule_filter
 
 RULE = AuditEntry.Source.RULE
 PERSON_SOURCES = (AuditEntry.Source.DASHBOARD, AuditEntry.Source.ADMIN, AuditEntry.Source.COMMAND)
@@ -136,7 +136,7 @@ class RuleRunner:
 
     @classmethod
     def enabled(cls) -> RuleRunner | None:
-        rules = list(IngestRule.objects.filter(enabled=True).order_by("position", "id"))
+        rules = list(ordered_rules().filter(enabled=True))
         return cls(rules) if rules else None
 
     def run(self, *, new_ids: list[int], changed_ids: list[int]) -> dict[int, list[IngestRule]]:
