@@ -59,6 +59,7 @@ class ClusteringOutcome:
     moved: int = 0
     clusters: set[int] = field(default_factory=set)
     deferred: int = 0
+    stories: int = 0  # after a recluster: how many stories of two or more there are
 
 
 class MembershipMoved(Exception):
@@ -138,17 +139,31 @@ def _cluster_once(ids: list[int], config: ClusterSettings, *, last_attempt: bool
     return outcome
 
 
+# The newest MOST_PER_BAND stored articles of each band, chosen by the database: a band's whole list grows
+# with the articles per time bucket, so fetching all of it made each batch's memory grow with the table.
+# Plain SQL: the ORM's per-value preparation of thousands of band parameters costs more than the query.
+_NEWEST_PER_BAND_SQL = (
+    "SELECT band, article_id FROM (SELECT band, article_id, ROW_NUMBER() OVER "
+    "(PARTITION BY band ORDER BY article_id DESC) AS newest "
+    f"FROM {ClusterBand._meta.db_table} WHERE band IN ({{values}})) AS banded WHERE newest <= %s"
+)
+
+
+def stored_members(bands: set[int]) -> defaultdict[int, list[int]]:
+    """The newest MOST_PER_BAND articles stored under each of `bands`."""
+    by_band: defaultdict[int, list[int]] = defaultdict(list)
+    with connection.cursor() as cursor:
+        for chunk in _chunks(sorted(bands), BAND_CHUNK):
+            cursor.execute(_NEWEST_PER_BAND_SQL.format(values=", ".join(["%s"] * len(chunk))), [*chunk, MOST_PER_BAND])
+            for band, pk in cursor.fetchall():
+                by_band[band].append(pk)
+    return by_band
+
+
 def _candidates(texts: dict[int, clustering.StoryText], bands: dict[int, tuple[list[int], list[int]]]) -> dict[int, set[int]]:
     """Each article's candidates: those sharing a stored band with its looked-up bands (in the table, or among
     this batch), or a canonical URL."""
-    by_band: dict[int, list[int]] = defaultdict(list)
-    wanted = {band for _, looked_up in bands.values() for band in looked_up}
-    table = connection.ops.quote_name(ClusterBand._meta.db_table)
-    with connection.cursor() as cursor:
-        for chunk in _chunks(sorted(wanted), BAND_CHUNK):  # plain SQL: the ORM's per-value preparation costs more
-            cursor.execute(f"SELECT band, article_id FROM {table} WHERE band IN ({', '.join(['%s'] * len(chunk))})", chunk)
-            for band, pk in cursor.fetchall():
-                by_band[band].append(pk)
+    by_band = stored_members({band for _, looked_up in bands.values() for band in looked_up})
     for pk, (stored, _) in bands.items():
         for band in stored:
             by_band[band].append(pk)
@@ -257,16 +272,17 @@ def recluster(*, config: ClusterSettings | None = None, chunk_size: int = RECLUS
     articles of the second pass.
     """
     config = config or ClusterSettings.from_settings()
-    for chunk in _id_chunks(chunk_size):
+    for chunk in _id_chunks(Article.objects.all(), chunk_size):
         with transaction.atomic():
             released = editorial.lock_articles(Article.objects.filter(
                 pk__in=chunk, cluster__isnull=False, cluster_set_by_editor=False))
             Article.objects.filter(pk__in=list(released.values_list("pk", flat=True))).update(
                 cluster=None, folded_into_cluster=False)
             ClusterBand.objects.filter(article_id__in=chunk).delete()
-    StoryCluster.objects.exclude(members__cluster_set_by_editor=True).delete()
+    for chunk in _id_chunks(StoryCluster.objects.exclude(members__cluster_set_by_editor=True), chunk_size):
+        StoryCluster.objects.filter(pk__in=chunk).delete()  # in chunks: the deletion loads what it deletes
     total = ClusteringOutcome()
-    for chunk in _id_chunks(chunk_size):
+    for chunk in _id_chunks(Article.objects.all(), chunk_size):
         outcome = cluster_articles(chunk, config=config)
         total.articles += outcome.articles
         total.moved += outcome.moved
@@ -278,7 +294,7 @@ def recluster(*, config: ClusterSettings | None = None, chunk_size: int = RECLUS
         with transaction.atomic():
             list(editorial.lock_articles(Article.objects.filter(cluster_id__in=chunk)).values_list("pk"))
             _refresh_keeping_placements(chunk)
-    total.clusters = set(StoryCluster.objects.values_list("pk", flat=True))
+    total.stories = StoryCluster.objects.filter(size__gte=2).count()
     return total
 
 
@@ -296,11 +312,11 @@ def _refresh_keeping_placements(cluster_ids: list[int]) -> None:
         Article.objects.filter(pk__in=list(alone.values())).update(folded_into_cluster=False)
 
 
-def _id_chunks(size: int) -> Iterator[list[int]]:
-    """Every article id, `size` at a time, in id order (keyset: no OFFSET, nothing held between chunks)."""
+def _id_chunks(queryset, size: int) -> Iterator[list[int]]:
+    """The queryset's ids, `size` at a time, in id order (keyset: no OFFSET, nothing held between chunks)."""
     last = 0
     while True:
-        chunk = list(Article.objects.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:size])
+        chunk = list(queryset.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:size])
         if not chunk:
             return
         yield chunk

@@ -7,12 +7,12 @@ import time
 import pytest
 from django.db import connection, connections, transaction
 
-from articles import editorial
+from articles import cluster_index, editorial
 from articles.cluster_index import ClusterSettings, cluster_articles
 from articles.importing import import_paths
 from articles.models import Article, ClusterBand, StoryCluster
 from tests.browser.conftest import ensure_roles
-from tests.builders import make_article, make_provider
+from tests.builders import BASE_TIME, make_article, make_provider
 
 ACME = "Acme unveils battery plant plan for Riverton"
 
@@ -221,6 +221,19 @@ def test_a_batch_costs_a_bounded_number_of_queries_whatever_its_size(django_asse
         cluster_articles(large)
     assert StoryCluster.objects.count() == 105
     assert set(StoryCluster.objects.values_list("size", flat=True)) == {2}
+
+
+@pytest.mark.django_db
+def test_a_band_shared_by_many_items_offers_only_its_newest_as_candidates(monkeypatch):
+    """Reading a whole band would make each batch's memory grow with the table (re-clustering 100,000 articles)."""
+    monkeypatch.setattr(cluster_index, "MOST_PER_BAND", 3)
+    same = [make_article(title=ACME, excerpt="", published_date_time=BASE_TIME).pk for _ in range(6)]
+    other = make_article(title="Globex to cut 40 jobs as demand slows", excerpt="", published_date_time=BASE_TIME).pk
+    cluster_articles([*same, other])
+    shared = set(ClusterBand.objects.filter(article_id=same[0]).values_list("band", flat=True))
+    found = cluster_index.stored_members(shared | {-1})
+    assert set(found) == shared
+    assert all(sorted(pks) == sorted(same)[-3:] for pks in found.values())
 
 
 @pytest.mark.django_db

@@ -34,6 +34,6 @@ class Command(BaseCommand):
             outcome = recluster(config=config, chunk_size=options["chunk_size"], on_progress=progress.update)
         self.stdout.write(
             f"{outcome.articles} articles clustered (threshold {config.threshold}, {config.days:g} days): "
-            f"{len(outcome.clusters)} stories of two or more"
+            f"{outcome.stories} stories of two or more"
             + (f"; {outcome.deferred} left as they were, their clusters being changed meanwhile" if outcome.deferred else "")
         )
