@@ -21,8 +21,8 @@ FLOW = [
     "timestamps", "paging", "search", "filters", "selectors", "cluster_selectors", "published",
     # 5. the web
     "throttling", "middleware", "forms",
+    "admin_dates", "admin_lists", "admin_rows",
     "templatetags.newsroom", "templatetags.queue_rows", "templatetags.newsroom_admin",
-    "admin_dates", "admin_lists",
     "rule_forms", "rule_views",
     "views", "urls", "feeds", "api", "public_urls",
     "admin",
