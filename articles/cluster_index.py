@@ -123,12 +123,7 @@ def _cluster_once(ids: list[int], config: ClusterSettings, *, last_attempt: bool
     texts = story_texts(_chunked_values(Article.objects.all(), "pk__in", ids, TEXT_VALUES))
     ids = sorted(texts)
     bands = {pk: clustering.story_bands(text, days=config.days) for pk, text in texts.items()}
-    candidates = _candidates(texts, bands)
-    others = sorted(set().union(*candidates.values()) - texts.keys()) if candidates else []
-    texts.update(story_texts(_chunked_values(Article.objects.all(), "pk__in", others, TEXT_VALUES)))
-    pairs = {(min(pk, other), max(pk, other)) for pk, found in candidates.items() for other in found if other in texts}
-    edges = [(a, b) for a, b in sorted(pairs)
-             if clustering.same_story(texts[a], texts[b], threshold=config.threshold, days=config.days)]
+    edges = _verified_edges(texts, _candidates(texts, bands), config)
     outcome = ClusteringOutcome(articles=len(ids))
     current, pinned = _lock_involved(ids, edges, last_attempt=last_attempt, outcome=outcome)
     edges = [(a, b) for a, b in edges if a in current and b in current]
@@ -158,6 +153,28 @@ def stored_members(bands: set[int]) -> defaultdict[int, list[int]]:
             for band, pk in cursor.fetchall():
                 by_band[band].append(pk)
     return by_band
+
+
+def _verified_edges(texts: dict[int, clustering.StoryText], candidates: dict[int, set[int]],
+                    config: ClusterSettings) -> list[tuple[int, int]]:
+    """The candidate pairs that are one story. The batch's candidates outside it are read LOOKUP_CHUNK at a
+    time and dropped once compared: a batch of 1,000 can have 15,000 of them (about 8 kB each as compared),
+    more the more items a day the table holds, so reading them at once made memory grow with the table."""
+    def same(a: int, b: int, others: dict) -> bool:
+        return clustering.same_story(texts.get(a) or others[a], texts.get(b) or others[b],
+                                     threshold=config.threshold, days=config.days)
+
+    pairs = {(min(pk, other), max(pk, other)) for pk, found in candidates.items() for other in found}
+    edges = [(a, b) for a, b in sorted(pairs) if a in texts and b in texts and same(a, b, {})]
+    outside: dict[int, list[int]] = defaultdict(list)  # an article outside the batch -> its candidates in it
+    for a, b in pairs:
+        if (a in texts) != (b in texts):
+            outside[b if a in texts else a].append(a if a in texts else b)
+    for chunk in _chunks(sorted(outside), LOOKUP_CHUNK):
+        others = story_texts(_chunked_values(Article.objects.all(), "pk__in", chunk, TEXT_VALUES))
+        edges += [(min(pk, other), max(pk, other)) for other in others for pk in outside[other]
+                  if same(pk, other, others)]
+    return sorted(edges)
 
 
 def _candidates(texts: dict[int, clustering.StoryText], bands: dict[int, tuple[list[int], list[int]]]) -> dict[int, set[int]]:

@@ -147,7 +147,10 @@ def headline(title: str, *, site_words: Iterable[str] = ()) -> str:
     return text.strip()
 
 
-@functools.lru_cache(maxsize=1 << 16)
+WORDS_CACHED = 1 << 12  # the most recent words; a cache as large as a desk's vocabulary grows with the articles
+
+
+@functools.lru_cache(maxsize=WORDS_CACHED)
 def _fold(word: str) -> str:
     """A word as compared: lower case, no possessive, no dots or thousands commas ("U.S." -> "us")."""
     word = word.lower().replace("’", "'")
@@ -163,7 +166,7 @@ def _fold_all(text: str) -> set[str]:
     return {_fold(word) for word in _WORD.findall(text)}
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=WORDS_CACHED)
 def stem(word: str) -> str:
     """A light suffix stripper: enough that "unveils", "unveiled" and "unveiling" meet, cheap at import speed."""
     if len(word) <= 3 or _DIGIT.search(word):
@@ -345,7 +348,7 @@ _BAND_MIX = tuple(
 )
 
 
-@functools.lru_cache(maxsize=1 << 12)
+@functools.lru_cache(maxsize=WORDS_CACHED)
 def word_hashes(word: str, kind: str) -> tuple[int, ...]:
     """32 independent 32-bit hashes of a word (two BLAKE2b digests): the MinHash functions, one per column.
 
