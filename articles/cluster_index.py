@@ -26,7 +26,12 @@ logger = logging.getLogger(__name__)
 
 CLUSTER_LOCK = 0x636C7573  # "clus": one clustering transaction at a time, whichever importer runs it
 LOOKUP_CHUNK = 2000
-BAND_CHUNK = 10000  # under both databases' limits on parameters per statement
+# What one clustering transaction holds is its articles, their candidates and the candidates' texts: it grows
+# with the articles per call and the items a day, so calls take CLUSTER_CHUNK articles (an import batch is split,
+# a re-clustering goes by that many) and read the candidates outside them OUTSIDE_CHUNK at a time.
+CLUSTER_CHUNK = 250
+OUTSIDE_CHUNK = 500
+BAND_CHUNK = 1000  # bands looked up per statement, always this many (padded): one statement shape to cache
 MOST_PER_BAND = 50  # a band shared by more items is a commonplace; its newest items are candidates enough
 ATTEMPTS = 4
 TEXT_VALUES = (
@@ -61,6 +66,13 @@ class ClusteringOutcome:
     deferred: int = 0
     stories: int = 0  # after a recluster: how many stories of two or more there are
 
+    def add(self, other: "ClusteringOutcome") -> None:
+        """Count in a later call's articles, moves and deferrals (not its clusters: a re-clustering's would be
+        every story)."""
+        self.articles += other.articles
+        self.moved += other.moved
+        self.deferred += other.deferred
+
 
 class MembershipMoved(Exception):
     """Someone changed who belongs to a cluster between our read and our locks: start over."""
@@ -75,7 +87,11 @@ def cluster_imported(source_keys: list[str]) -> ClusteringOutcome | None:
     if not getattr(settings, "STORY_CLUSTERS", True) or not source_keys:
         return None
     try:
-        return cluster_articles(Article.objects.filter(source_key__in=source_keys).values_list("pk", flat=True))
+        ids = sorted(Article.objects.filter(source_key__in=source_keys).values_list("pk", flat=True))
+        total = ClusteringOutcome()
+        for chunk in _chunks(ids, CLUSTER_CHUNK):
+            total.add(cluster_articles(chunk))
+        return total
     except Exception:  # noqa: BLE001 - see above; the log has the traceback
         logger.exception("story clustering failed for a batch of %d articles; run recluster", len(source_keys))
         return None
@@ -149,7 +165,8 @@ def stored_members(bands: set[int]) -> defaultdict[int, list[int]]:
     by_band: defaultdict[int, list[int]] = defaultdict(list)
     with connection.cursor() as cursor:
         for chunk in _chunks(sorted(bands), BAND_CHUNK):
-            cursor.execute(_NEWEST_PER_BAND_SQL.format(values=", ".join(["%s"] * len(chunk))), [*chunk, MOST_PER_BAND])
+            padded = chunk + chunk[-1:] * (BAND_CHUNK - len(chunk))  # a repeated band changes nothing in IN
+            cursor.execute(_NEWEST_PER_BAND_SQL.format(values=", ".join(["%s"] * BAND_CHUNK)), [*padded, MOST_PER_BAND])
             for band, pk in cursor.fetchall():
                 by_band[band].append(pk)
     return by_band
@@ -157,9 +174,9 @@ def stored_members(bands: set[int]) -> defaultdict[int, list[int]]:
 
 def _verified_edges(texts: dict[int, clustering.StoryText], candidates: dict[int, set[int]],
                     config: ClusterSettings) -> list[tuple[int, int]]:
-    """The candidate pairs that are one story. The batch's candidates outside it are read LOOKUP_CHUNK at a
-    time and dropped once compared: a batch of 1,000 can have 15,000 of them (about 8 kB each as compared),
-    more the more items a day the table holds, so reading them at once made memory grow with the table."""
+    """The candidate pairs that are one story. The batch's candidates outside it are read OUTSIDE_CHUNK at a
+    time and dropped once compared: a batch of 1,000 can have 15,000 of them (a few kB each as compared), more
+    the more items a day the table holds, so reading them at once made memory grow with the table."""
     def same(a: int, b: int, others: dict) -> bool:
         return clustering.same_story(texts.get(a) or others[a], texts.get(b) or others[b],
                                      threshold=config.threshold, days=config.days)
@@ -170,7 +187,7 @@ def _verified_edges(texts: dict[int, clustering.StoryText], candidates: dict[int
     for a, b in pairs:
         if (a in texts) != (b in texts):
             outside[b if a in texts else a].append(a if a in texts else b)
-    for chunk in _chunks(sorted(outside), LOOKUP_CHUNK):
+    for chunk in _chunks(sorted(outside), OUTSIDE_CHUNK):
         others = story_texts(_chunked_values(Article.objects.all(), "pk__in", chunk, TEXT_VALUES))
         edges += [(min(pk, other), max(pk, other)) for other in others for pk in outside[other]
                   if same(pk, other, others)]
@@ -276,7 +293,7 @@ def _chunked_values(queryset, lookup: str, values: list, fields: tuple) -> Itera
 
 # --- re-clustering everything ----------------------------------------------------------------------
 
-RECLUSTER_CHUNK = 1000
+RECLUSTER_CHUNK = CLUSTER_CHUNK
 
 
 def recluster(*, config: ClusterSettings | None = None, chunk_size: int = RECLUSTER_CHUNK,
@@ -300,10 +317,7 @@ def recluster(*, config: ClusterSettings | None = None, chunk_size: int = RECLUS
         StoryCluster.objects.filter(pk__in=chunk).delete()  # in chunks: the deletion loads what it deletes
     total = ClusteringOutcome()
     for chunk in _id_chunks(Article.objects.all(), chunk_size):
-        outcome = cluster_articles(chunk, config=config)
-        total.articles += outcome.articles
-        total.moved += outcome.moved
-        total.deferred += outcome.deferred
+        total.add(cluster_articles(chunk, config=config))
         if on_progress:
             on_progress(len(chunk))
     placed = sorted(set(StoryCluster.objects.filter(members__cluster_set_by_editor=True).values_list("pk", flat=True)))

@@ -238,12 +238,12 @@ def test_a_band_shared_by_many_items_offers_only_its_newest_as_candidates(monkey
 
 @pytest.mark.django_db
 def test_candidates_outside_the_batch_are_compared_a_chunk_at_a_time(monkeypatch):
-    """They are read LOOKUP_CHUNK at a time and dropped once compared; every chunk's matches count."""
+    """They are read OUTSIDE_CHUNK at a time and dropped once compared; every chunk's matches count."""
     earlier = [make_article(title=f"{ACME} | {name}", excerpt="", published_date_time=BASE_TIME).pk
                for name in ("Reuters", "CNN", "AP")]
     unrelated = make_article(title="Globex to cut 40 jobs as demand slows", excerpt="", published_date_time=BASE_TIME).pk
     cluster_articles([*earlier, unrelated])
-    monkeypatch.setattr(cluster_index, "LOOKUP_CHUNK", 1)
+    monkeypatch.setattr(cluster_index, "OUTSIDE_CHUNK", 1)
     batch = [make_article(title=f"Video: {ACME}", excerpt="", published_date_time=BASE_TIME).pk,
              make_article(title="Globex to cut 40 jobs", excerpt="", published_date_time=BASE_TIME).pk]
     cluster_articles(batch)

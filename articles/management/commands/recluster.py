@@ -5,7 +5,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from articles.cluster_index import ClusterSettings, recluster
+from articles.cluster_index import RECLUSTER_CHUNK, ClusterSettings, recluster
 from articles.models import Article
 
 
@@ -17,7 +17,8 @@ class Command(BaseCommand):
                             help="Title likeness (0-1) two items need to be one story (default: CLUSTER_THRESHOLD).")
         parser.add_argument("--days", type=float,
                             help="Most days between two items of one story (default: CLUSTER_DAYS).")
-        parser.add_argument("--chunk-size", type=int, default=1000, help="Articles per transaction (default 1000).")
+        parser.add_argument("--chunk-size", type=int, default=RECLUSTER_CHUNK,
+                            help=f"Articles per transaction (default {RECLUSTER_CHUNK}); memory grows with it.")
         parser.add_argument("--no-progress", action="store_true", help="No progress bar, even on a terminal.")
 
     def handle(self, *args, **options):
