@@ -95,7 +95,11 @@ def install_stock_admin() -> str:
             columns[name] = staticmethod(getattr(ours, name))  # our admin's column, bound to our admin
     list_display = list(ours.list_display) if ours else ["__str__"]
     site = admin.AdminSite(name="stockadmin")
-    site.register(Article, type("StockArticleAdmin", (admin.ModelAdmin,), {"list_display": list_display, "list_per_page": ours.list_per_page if ours else 100, **columns}))
+    stock = {
+        "list_display": list_display, "list_per_page": ours.list_per_page if ours else 100,
+        "change_list_template": "admin/change_list.html",  # not ours (admin/articles/article/change_list.html)
+    }
+    site.register(Article, type("StockArticleAdmin", (admin.ModelAdmin,), {**stock, **columns}))
     urls = types.ModuleType("bench_pages_urls")
     urls.urlpatterns = [path("stock-admin/", site.urls), path("", include(settings.ROOT_URLCONF))]
     sys.modules[urls.__name__] = urls

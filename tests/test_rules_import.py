@@ -120,7 +120,7 @@ def test_undo_takes_back_what_one_rule_did_in_one_run_and_nothing_else(tmp_path,
     write_item(tmp_path, "a", title="Storm a")
     write_item(tmp_path, "b", title="Storm b")
     first = make_rule(name="first", position=1, words="storm", set_heat=99, add_topic="Weather")
-    second = make_rule(name="second", position=2, words="storm", mark_for_attention=True)
+    make_rule(name="second", position=2, words="storm", mark_for_attention=True)
     import_paths([tmp_path])
     run = ImportRun.objects.get()
 

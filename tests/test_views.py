@@ -285,7 +285,7 @@ def test_inline_scores_refuse_a_number_that_is_not_whole_in_plain_words_keeping_
     assert f'id="heat-{article.pk}" name="heat" value="3" form="scores-{article.pk}"' in html
     assert f'id="quality-{other.pk}" name="quality" value="40"' in html
     assert Article.objects.get(pk=article.pk).quality == 50
-    assert f'value="1.5"' not in queue(editor_client).content.decode()  # shown once, then the stored value again
+    assert 'value="1.5"' not in queue(editor_client).content.decode()  # shown once, then the stored value again
 
 
 def test_inline_heat_left_empty_is_not_scored(editor_client):
