@@ -150,25 +150,37 @@ def _cluster_once(ids: list[int], config: ClusterSettings, *, last_attempt: bool
     return outcome
 
 
-# The newest MOST_PER_BAND stored articles of each band, chosen by the database: a band's whole list grows
-# with the articles per time bucket, so fetching all of it made each batch's memory grow with the table.
+# The newest MOST_PER_BAND stored articles of each band: a band's whole list grows with the articles per time
+# bucket, so holding all of it made each batch's memory grow with the table. PostgreSQL picks them (a window
+# function: only those cross the wire); SQLite, which runs in this process, streams each band newest first from
+# the index and the loop keeps the first ones (its window function sorts every row: twice the time).
 # Plain SQL: the ORM's per-value preparation of thousands of band parameters costs more than the query.
+_BAND_TABLE = ClusterBand._meta.db_table
 _NEWEST_PER_BAND_SQL = (
     "SELECT band, article_id FROM (SELECT band, article_id, ROW_NUMBER() OVER "
-    "(PARTITION BY band ORDER BY article_id DESC) AS newest "
-    f"FROM {ClusterBand._meta.db_table} WHERE band IN ({{values}})) AS banded WHERE newest <= %s"
+    f"(PARTITION BY band ORDER BY article_id DESC) AS newest FROM {_BAND_TABLE} WHERE band IN ({{values}})) "
+    "AS banded WHERE newest <= %s"
+)
+_BANDS_NEWEST_FIRST_SQL = (
+    f"SELECT band, article_id FROM {_BAND_TABLE} WHERE band IN ({{values}}) ORDER BY band DESC, article_id DESC"
 )
 
 
 def stored_members(bands: set[int]) -> defaultdict[int, list[int]]:
     """The newest MOST_PER_BAND articles stored under each of `bands`."""
     by_band: defaultdict[int, list[int]] = defaultdict(list)
+    values = ", ".join(["%s"] * BAND_CHUNK)
+    capped_by_database = connection.vendor == "postgresql"
+    sql = (_NEWEST_PER_BAND_SQL if capped_by_database else _BANDS_NEWEST_FIRST_SQL).format(values=values)
     with connection.cursor() as cursor:
         for chunk in _chunks(sorted(bands), BAND_CHUNK):
             padded = chunk + chunk[-1:] * (BAND_CHUNK - len(chunk))  # a repeated band changes nothing in IN
-            cursor.execute(_NEWEST_PER_BAND_SQL.format(values=", ".join(["%s"] * BAND_CHUNK)), [*padded, MOST_PER_BAND])
-            for band, pk in cursor.fetchall():
-                by_band[band].append(pk)
+            cursor.execute(sql, [*padded, MOST_PER_BAND] if capped_by_database else padded)
+            while rows := cursor.fetchmany(BAND_CHUNK):
+                for band, pk in rows:
+                    members = by_band[band]
+                    if len(members) < MOST_PER_BAND:
+                        members.append(pk)
     return by_band
 
 
