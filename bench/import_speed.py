@@ -50,7 +50,8 @@ def parse_arguments() -> argparse.Namespace:
                         help="Story clustering during the imports (default both: the timed import with it, then "
                              "a fresh import without it, for the difference).")
     parser.add_argument("--profile", metavar="FILE", type=Path,
-                        help="Also import once more under cProfile; write the stats to FILE and print the top functions.")
+                        help="Also import once more under cProfile (with the rules of --rules, if any); write the stats to FILE "
+                             "and print the top functions.")
     parser.add_argument("--keep", action="store_true", help="Keep the temporary directory (corpus, database).")
     parser.add_argument("--check", action="store_true", help="Exit with status 1 when a target is missed.")
     arguments = parser.parse_args()
@@ -293,6 +294,7 @@ def main() -> int:
                   f"{megabytes(peak_all)} after {len(files)} (x{peak_all / peak_half:.2f}; tracemalloc, fresh import)")
         if arguments.profile:
             call_command("flush", interactive=False, verbosity=0)
+            create_rules(arguments.rules)
             profiled_import([corpus], options, arguments.profile)
     max_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
     print(f"max RSS:         {megabytes(max_rss)} (whole process: corpus generation and SQLite page cache included)")

@@ -1,6 +1,7 @@
 """The same-story decision, its normalisation and thresholds, the bands, and the grouping plan: pure functions."""
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from articles import clustering
 from articles.clustering import NEW, headline, plan_clusters, same_story, story_bands, story_text
@@ -226,3 +227,32 @@ def test_pairwise_precision_and_recall_on_a_labelled_set():
     found = {key: moves.get(ids[key]) for key in keys}
     precision, recall, *_ = pairwise_scores({i.key: i.story for i in items}, found)
     assert precision >= 0.95 and recall >= 0.95
+
+
+def _one_typo_apart(a: str, b: str) -> bool:
+    """The definition, compared word by word: one adjacent swap, one added or one dropped letter."""
+    if abs(len(a) - len(b)) > 1 or min(len(a), len(b)) < 4 or a == b or not (a.isalpha() and b.isalpha()):
+        return False
+    if len(a) == len(b):
+        differ = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(differ) == 2 and differ[1] == differ[0] + 1 and a[differ[0]] == b[differ[1]] and a[differ[1]] == b[differ[0]]
+    short, long = sorted((a, b), key=len)
+    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
+
+
+_typo_words = st.text(alphabet="abcé", min_size=3, max_size=7) | st.text(alphabet="ab1-", max_size=6)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(word=_typo_words, others=st.frozensets(_typo_words, max_size=6), data=st.data())
+def test_a_typo_is_found_among_words_as_by_comparing_each(word, others, data):
+    # Mostly unrelated words; add a near miss of `word` so the swaps, drops and additions are exercised.
+    if word and data.draw(st.booleans()):
+        position = data.draw(st.integers(0, len(word)))
+        near = data.draw(st.sampled_from([
+            word[:position] + word[position + 1:], word[:position] + "a" + word[position:],
+            word[:position] + word[position + 1:position + 2] + word[position:position + 1] + word[position + 2:],
+        ]))
+        others = others | {near}
+    others = others - {word}
+    assert clustering._typo_of_any(word, others) == any(_one_typo_apart(word, other) for other in others)
