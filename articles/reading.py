@@ -315,11 +315,17 @@ PR_SET_PDEATHSIG = 1  # linux/prctl.h
 ORPHAN_CHECK_SECONDS = 0.5  # where there is no prctl: how often a worker looks for its parent
 
 
+# Workers parse a batch ahead of the writer, which is the run's critical path: where there are fewer cores than
+# workers plus the writer, the writer goes first (the workers still finish their batch before it needs it).
+WORKER_NICENESS = 5
+
+
 def _start_worker(parent: int) -> None:
-    """Runs first in each worker: no cyclic garbage collector (parsing makes no cycles), and an exit
+    """Runs first in each worker: a lower priority than the writer, no cyclic garbage collector (parsing makes no cycles), and an exit
     as soon as the importer is gone, even killed with SIGKILL: nothing else would end a worker
     waiting for work, since its siblings hold the task queue open."""
     gc.disable()
+    os.nice(WORKER_NICENESS)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not a handler the importer may have installed before forking
     if not _set_parent_death_signal():
         threading.Thread(target=_exit_when_orphaned, args=(parent,), name="parent-watch", daemon=True).start()
