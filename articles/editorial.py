@@ -311,7 +311,7 @@ def write_topic_change(
     targets = dict(articles.annotate(last=Max("topic_links__position")).values_list("pk", "last"))
     if not targets:
         return 0
-    changed = Article.objects.filter(pk__in=list(targets))
+    changed = Article.objects.filter(pk__among=list(targets))
     _log(changed, field="topics", old_value=json_value(None if add else topic.name), new_value=topic.name if add else None,
          action=action, user=user, source=source, batch=batch, at=timezone.now(), offset=1, rule=rule,
          import_run=import_run)

@@ -12,6 +12,9 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 
 from . import schema
+from .lookups import Among
+
+models.BigAutoField.register_lookup(Among)  # id__among=[...]
 
 
 class Provider(models.Model):

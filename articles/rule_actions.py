@@ -82,7 +82,7 @@ def _old_values(name: str, rows: list[dict]) -> Case:
     by_value = defaultdict(list)
     for row in rows:
         by_value[row[name]].append(row["pk"])
-    whens = [When(pk__in=ids, then=Value(value, output_field=JSONField())) for value, ids in by_value.items()]
+    whens = [When(pk__among=ids, then=Value(value, output_field=JSONField())) for value, ids in by_value.items()]
     return Case(*whens, output_field=JSONField())
 
 
@@ -108,7 +108,7 @@ def apply_rule(rule: IngestRule, rows: list[dict], owned: dict[int, set[str]], *
         if not targets:
             continue
         editorial.write_changes(
-            Article.objects.filter(pk__in=[row["pk"] for row in targets]),
+            Article.objects.filter(pk__among=[row["pk"] for row in targets]),
             changes={name: value}, old_values={name: _old_values(name, targets)},
             editor_fields=[row["editor_fields"] for row in targets],
             user=None, source=RULE, batch=batch, rule=rule, import_run=run, mark_reviewed=False,
@@ -120,7 +120,7 @@ def apply_rule(rule: IngestRule, rows: list[dict], owned: dict[int, set[str]], *
     if rule.add_topic and live:
         topic = topic_named(rule.add_topic)
         editorial.write_topic_change(
-            Article.objects.filter(pk__in=[row["pk"] for row in live]), topic=topic, add=True, user=None,
+            Article.objects.filter(pk__among=[row["pk"] for row in live]), topic=topic, add=True, user=None,
             source=RULE, batch=batch + TOPIC_SUFFIX, action="add_topic", rule=rule, import_run=run,
         )
     return len(changed)
@@ -149,7 +149,7 @@ class RuleRunner:
             candidates = [pk for pk in (new_ids + changed_ids if rule.apply_to_changed else new_ids) if pk not in stopped]
             if not candidates:
                 continue
-            rows = list(matching(rule, Article.objects.filter(pk__in=candidates)).order_by("pk").values(*ROW_VALUES))
+            rows = list(matching(rule, Article.objects.filter(pk__among=candidates)).order_by("pk").values(*ROW_VALUES))
             if not rows:
                 continue
             apply_rule(rule, rows, owned, batch=run_batch(rule, self.import_run), run=self.import_run)
@@ -183,7 +183,7 @@ def apply_to_awaiting(rule: IngestRule, *, user) -> editorial.ChangeResult:
         changed = 0
         iterator = iter(ids)
         while chunk := list(islice(iterator, CHUNK)):
-            rows = list(Article.objects.filter(pk__in=chunk).filter(rule_filter(rule)).order_by("pk").values(*ROW_VALUES))
+            rows = list(Article.objects.filter(pk__among=chunk).filter(rule_filter(rule)).order_by("pk").values(*ROW_VALUES))
             changed += apply_rule(rule, rows, editor_owned(chunk), batch=batch, run=None)
     topics = AuditEntry.objects.filter(batch=batch + TOPIC_SUFFIX).count() if rule.add_topic else 0
     count = max(changed, topics)
