@@ -78,8 +78,14 @@ class MembershipMoved(Exception):
     """Someone changed who belongs to a cluster between our read and our locks: start over."""
 
 
-def cluster_imported(source_keys: list[str]) -> ClusteringOutcome | None:
+def days_if_clustering() -> float | None:
+    """The days of the import's clustering, or None when STORY_CLUSTERS is off (then nothing needs story hints)."""
+    return ClusterSettings.from_settings().days if getattr(settings, "STORY_CLUSTERS", True) else None
+
+
+def cluster_imported(source_keys: list[str], *, hints: dict[str, clustering.StoryHint] | None = None) -> ClusteringOutcome | None:
     """The importer's hook, after a batch committed: cluster what it wrote (unless STORY_CLUSTERS is off).
+    `hints`: story texts and bands worked out by the parser workers, by source key (used where they still hold).
 
     The batch is stored by then, so a failure here is logged rather than raised: the importer would
     otherwise take it for its batch's and write the files again one by one. `recluster` catches up.
@@ -87,17 +93,19 @@ def cluster_imported(source_keys: list[str]) -> ClusteringOutcome | None:
     if not getattr(settings, "STORY_CLUSTERS", True) or not source_keys:
         return None
     try:
-        ids = sorted(Article.objects.filter(source_key__in=source_keys).values_list("pk", flat=True))
+        keys = dict(Article.objects.filter(source_key__in=source_keys).values_list("pk", "source_key"))
+        hints = hints or {}
         total = ClusteringOutcome()
-        for chunk in _chunks(ids, CLUSTER_CHUNK):
-            total.add(cluster_articles(chunk))
+        for chunk in _chunks(sorted(keys), CLUSTER_CHUNK):
+            total.add(cluster_articles(chunk, hints={pk: hints[keys[pk]] for pk in chunk if keys[pk] in hints}))
         return total
     except Exception:  # noqa: BLE001 - see above; the log has the traceback
         logger.exception("story clustering failed for a batch of %d articles; run recluster", len(source_keys))
         return None
 
 
-def cluster_articles(article_ids: Iterable[int], *, config: ClusterSettings | None = None) -> ClusteringOutcome:
+def cluster_articles(article_ids: Iterable[int], *, config: ClusterSettings | None = None,
+                     hints: dict[int, clustering.StoryHint] | None = None) -> ClusteringOutcome:
     """Put new or changed articles into their stories: find candidates through the bands and canonical URLs,
     verify each pair, then join, create or merge clusters; an article an editor placed never moves.
 
@@ -112,33 +120,47 @@ def cluster_articles(article_ids: Iterable[int], *, config: ClusterSettings | No
     for attempt in range(ATTEMPTS):
         try:
             with transaction.atomic():
-                return _cluster_once(ids, config, last_attempt=attempt == ATTEMPTS - 1)
+                return _cluster_once(ids, config, last_attempt=attempt == ATTEMPTS - 1, hints=hints or {})
         except MembershipMoved:
             continue
     raise AssertionError("unreachable: the last attempt never raises MembershipMoved")  # pragma: no cover
 
 
+def story_source(row: dict) -> tuple:
+    """What an article row (TEXT_VALUES) makes its story text of; an article without a date is placed in time
+    by its import."""
+    moment = row["published_date_time"] or row["imported_at"]
+    return clustering.story_source(
+        row["title"], row["excerpt"], (row["web_url_key"], row["original_url_key"]),
+        moment.timestamp() if moment else None, (row["provider__name"] or "", row["provider__domain"] or ""),
+    )
+
+
 def story_texts(rows: Iterable[dict]) -> dict[int, clustering.StoryText]:
-    """What the comparison needs of each article row (TEXT_VALUES); an article without a date is placed in
-    time by its import."""
-    texts = {}
-    for row in rows:
-        moment = row["published_date_time"] or row["imported_at"]
-        texts[row["pk"]] = clustering.story_text(
-            row["title"], row["excerpt"], url_keys=(row["web_url_key"], row["original_url_key"]),
-            moment=moment.timestamp() if moment else None,
-            site=(row["provider__name"] or "", row["provider__domain"] or ""),
-        )
-    return texts
+    """What the comparison needs of each article row (TEXT_VALUES)."""
+    return {row["pk"]: clustering.story_text_from(story_source(row)) for row in rows}
 
 
-def _cluster_once(ids: list[int], config: ClusterSettings, *, last_attempt: bool) -> ClusteringOutcome:
+def _texts_and_bands(ids: list[int], config: ClusterSettings, hints: dict[int, clustering.StoryHint]):
+    """The articles' story texts and bands: a hint's where the article still holds what it was made of."""
+    texts, bands = {}, {}
+    for row in _chunked_values(Article.objects.all(), "pk__in", ids, TEXT_VALUES):
+        pk, source, hint = row["pk"], story_source(row), hints.get(row["pk"])
+        if hint is not None and hint.matches(source, config.days):
+            texts[pk], bands[pk] = hint.text, hint.bands
+        else:
+            texts[pk] = clustering.story_text_from(source)
+            bands[pk] = clustering.story_bands(texts[pk], days=config.days)
+    return texts, bands
+
+
+def _cluster_once(ids: list[int], config: ClusterSettings, *, last_attempt: bool,
+                  hints: dict[int, clustering.StoryHint]) -> ClusteringOutcome:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CLUSTER_LOCK])
-    texts = story_texts(_chunked_values(Article.objects.all(), "pk__in", ids, TEXT_VALUES))
+    texts, bands = _texts_and_bands(ids, config, hints)
     ids = sorted(texts)
-    bands = {pk: clustering.story_bands(text, days=config.days) for pk, text in texts.items()}
     edges = _verified_edges(texts, _candidates(texts, bands), config)
     outcome = ClusteringOutcome(articles=len(ids))
     current, pinned = _lock_involved(ids, edges, last_attempt=last_attempt, outcome=outcome)

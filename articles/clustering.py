@@ -408,6 +408,35 @@ def story_bands(text: StoryText, *, days: float = DEFAULT_DAYS) -> tuple[list[in
     return stored, looked_up
 
 
+@dataclass(frozen=True)
+class StoryHint:
+    """An item's StoryText and bands worked out ahead (by an import's parser worker, beside the writer), with
+    what they were worked out from: good for a stored article only if it holds the same values (`matches`)."""
+
+    source: tuple
+    days: float
+    text: StoryText
+    bands: tuple[list[int], list[int]]
+
+    def matches(self, source: tuple, days: float) -> bool:
+        return self.days == days and self.source == source
+
+
+def story_source(title: str, excerpt: str, url_keys: tuple, moment: float | None, site: tuple) -> tuple:
+    """What a story text is made of, as one comparable value."""
+    return (title, excerpt, url_keys, moment, site)
+
+
+def story_text_from(source: tuple) -> StoryText:
+    title, excerpt, url_keys, moment, site = source
+    return story_text(title, excerpt, url_keys=url_keys, moment=moment, site=site)
+
+
+def story_hint(source: tuple, *, days: float) -> StoryHint:
+    text = story_text_from(source)
+    return StoryHint(source=source, days=days, text=text, bands=story_bands(text, days=days))
+
+
 # --- grouping --------------------------------------------------------------------------------------
 
 NEW = "new"

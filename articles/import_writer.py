@@ -23,6 +23,7 @@ from django.utils.text import slugify
 
 from . import cluster_index, editorial, schema
 from .models import Article, ArticleImage, ArticleTopic, Provider, RelatedArticle, Topic
+from .clustering import StoryHint
 from .validation import ArticleRecord
 
 
@@ -35,6 +36,7 @@ class PendingFile:
     record: ArticleRecord | None = None
     body: str = ""
     existing: dict | None = None
+    story: StoryHint | None = None  # from a parser worker, for the clustering
 
 
 IMPORT_LOCK = 0x6E657773  # any constant shared by all importers ("news")
@@ -96,7 +98,8 @@ class BatchWriter:
             start_batch_transaction()
             to_write, unchanged = self.lock_and_recheck(items)
             self.write(to_write)
-        cluster_index.cluster_imported([item.key for item in to_write])  # its own transaction and locks
+        cluster_index.cluster_imported(  # its own transaction and locks
+            [item.key for item in to_write], hints={item.key: item.story for item in to_write if item.story})
         return to_write, unchanged
 
     def lock_and_recheck(self, items: list[PendingFile]) -> tuple[list[PendingFile], list[PendingFile]]:

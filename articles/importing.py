@@ -29,6 +29,7 @@ from pathlib import Path
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from . import cluster_index
 from .import_writer import UNCHANGED_TEST_VALUES, BatchWriter, PendingFile
 from .models import Article, ImportRun
 from .rule_actions import RuleRunner, describe_actions
@@ -244,7 +245,7 @@ class Importer:
             if isinstance(outcome, FileError):
                 results.append(self.rejected(item.path, item.key, outcome.line, outcome.message))
             else:
-                item.record, item.body = outcome
+                item.record, item.body, item.story = outcome
                 to_write.append(item)
         if not to_write:
             return results
@@ -383,7 +384,7 @@ def import_paths(
         current = None
         for index, batch in enumerate(batched(files, batch_size)):
             if index == 1 and jobs > 1:  # more than one batch: worth starting workers
-                parser = WorkerPool(jobs)
+                parser = WorkerPool(jobs, story_days=None if dry_run else cluster_index.days_if_clustering())
             with gc_paused():
                 try:
                     upcoming = importer.prepare(batch, parser)

@@ -8,11 +8,14 @@ What is left out is reported, path and reason: to `on_skip` (a warning), or to
 `on_reject` (a file refused for its name). Parsing runs `validation.parse_item`,
 which needs no database, so forked workers can parse the next batch while the
 importer writes the current one; they exit when the importer dies, however it dies.
+Workers also work out each item's story text and bands for the clustering (`parse_for_import`),
+which the writer's process would otherwise compute after writing.
 """
 
 from __future__ import annotations
 
 import ctypes
+import functools
 import gc
 import logging
 import multiprocessing
@@ -27,8 +30,9 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+from . import clustering
 from .yaml_loader import escape_controls
-from .validation import FileError, parse_item
+from .validation import ArticleRecord, FileError, parse_item
 
 EXTENSIONS = (".md", ".markdown", ".txt")
 
@@ -262,8 +266,9 @@ class WorkerPool:
     the run goes on and a file that kills its worker twice is that file's error.
     """
 
-    def __init__(self, jobs: int):
+    def __init__(self, jobs: int, *, story_days: float | None = None):
         self.jobs = jobs
+        self.parse = functools.partial(parse_for_import, story_days=story_days)
         self.executor = self.new_executor()
 
     def new_executor(self) -> ProcessPoolExecutor:
@@ -276,11 +281,11 @@ class WorkerPool:
         """Submit the batch now; its results, in order, as they are collected. A pool a worker died in after
         the last batch's results were all in (nothing noticed it then) is replaced first."""
         try:
-            results = self.executor.map(parse_item, datas, chunksize=32)
+            results = self.executor.map(self.parse, datas, chunksize=32)
         except BrokenProcessPool:
             self.executor.shutdown(wait=False, cancel_futures=True)
             self.executor = self.new_executor()
-            results = self.executor.map(parse_item, datas, chunksize=32)
+            results = self.executor.map(self.parse, datas, chunksize=32)
         return self._collect(datas, results)
 
     def _collect(self, datas: list[bytes], results: Iterator) -> Iterator:
@@ -296,12 +301,12 @@ class WorkerPool:
         """The rest of a batch, one file per task in fresh workers: a file its worker dies on is that file's error."""
         for data in datas:
             try:
-                yield self.executor.submit(parse_item, data).result()
+                yield self.executor.submit(self.parse, data).result()
             except BrokenProcessPool:
                 self.executor.shutdown(wait=False, cancel_futures=True)
                 self.executor = self.new_executor()
                 try:
-                    yield self.executor.submit(parse_item, data).result()
+                    yield self.executor.submit(self.parse, data).result()
                 except BrokenProcessPool:
                     self.executor.shutdown(wait=False, cancel_futures=True)
                     self.executor = self.new_executor()
@@ -317,7 +322,7 @@ ORPHAN_CHECK_SECONDS = 0.5  # where there is no prctl: how often a worker looks 
 
 # Workers parse a batch ahead of the writer, which is the run's critical path: where there are fewer cores than
 # workers plus the writer, the writer goes first (the workers still finish their batch before it needs it).
-WORKER_NICENESS = 5
+WORKER_NICENESS = 19
 
 
 def _start_worker(parent: int) -> None:
@@ -351,12 +356,37 @@ def _exit_when_orphaned(parent: int) -> None:
     os._exit(1)
 
 
+def parse_for_import(data: bytes, *, story_days: float | None = None) -> tuple | FileError:
+    """`parse_item`'s (record, body) and, with `story_days`, the item's story hint: (record, body, hint or None)."""
+    outcome = parse_item(data)
+    if isinstance(outcome, FileError):
+        return outcome
+    record, body = outcome
+    return record, body, story_hint(record, story_days) if story_days is not None else None
+
+
+def story_hint(record: ArticleRecord, days: float) -> clustering.StoryHint | None:
+    """The item's story text and bands as the clustering would make them of the article stored from it (its
+    provider's name and domain, unless the stored provider's differ; the hint is then not used). None for an
+    item without a date: the clustering dates it by its import."""
+    fields = record.fields
+    if fields.get("published_date_time") is None:
+        return None
+    provider = record.provider or {}
+    source = clustering.story_source(
+        fields["title"], fields["excerpt"], (fields["web_url_key"], fields["original_url_key"]),
+        fields["published_date_time"].timestamp(), (provider.get("name") or "", provider.get("domain") or ""),
+    )
+    return clustering.story_hint(source, days=days)
+
+
 class InProcessParser:
-    """Parses lazily, in this process, when the batch's results are collected."""
+    """Parses lazily, in this process, when the batch's results are collected (no story hints: this process
+    would compute them either way)."""
 
     @staticmethod
     def start(datas: list[bytes]) -> Iterator:
-        return map(parse_item, datas)
+        return map(parse_for_import, datas)
 
     def close(self) -> None:
         pass

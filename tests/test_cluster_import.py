@@ -1,16 +1,18 @@
 """Story clusters computed at import: candidates through the bands, clusters joined, created and merged,
 editors' placements kept, a bounded number of queries per batch, and no deadlock with editors on PostgreSQL."""
 
+import dataclasses
 import threading
 import time
 
 import pytest
 from django.db import connection, connections, transaction
 
-from articles import cluster_index, editorial
+from articles import cluster_index, clustering, editorial
 from articles.cluster_index import ClusterSettings, cluster_articles
 from articles.importing import import_paths
 from articles.models import Article, ClusterBand, StoryCluster
+from articles.reading import parse_for_import
 from tests.browser.conftest import ensure_roles
 from tests.builders import BASE_TIME, make_article, make_provider
 
@@ -316,3 +318,61 @@ def test_clustering_waits_for_an_editor_holding_a_candidate_and_never_deadlocks(
     assert not errors
     assert members("cnn") == {"cnn", "reuters"}
     assert Article.objects.get(pk=candidate).quality == 99
+
+
+# --- story hints: texts and bands worked out by the parser workers -------------------------------------------
+
+def hint_for(path, days=clustering.DEFAULT_DAYS):
+    record, _, hint = parse_for_import(path.read_bytes(), story_days=days)
+    return hint
+
+
+@pytest.mark.django_db
+def test_a_worker_hint_is_what_the_stored_article_makes(files):
+    story_file(files, "cnn", f"Video: {ACME} - CNN")
+    hint = hint_for(files / "cnn.md")
+    import_paths([files])
+    row = Article.objects.values(*cluster_index.TEXT_VALUES).get(source_key="cnn")
+    assert hint.matches(cluster_index.story_source(row), clustering.DEFAULT_DAYS)
+    assert hint.text == cluster_index.story_texts([row])[row["pk"]]
+    assert hint.bands == clustering.story_bands(hint.text, days=clustering.DEFAULT_DAYS)
+
+
+@pytest.mark.django_db
+def test_a_hint_is_used_only_where_the_article_still_holds_what_it_was_made_of(files):
+    story_file(files, "cnn", f"Video: {ACME} - CNN")
+    story_file(files, "reuters", "Acme launches battery plant plan for Riverton | Reuters", provider=("Reuters", "reuters.com"))
+    import_paths([files], jobs=1)
+    Article.objects.filter(source_key="reuters").update(cluster=None, folded_into_cluster=False)
+    StoryCluster.objects.all().delete()
+    ClusterBand.objects.all().delete()
+    ids = dict(Article.objects.values_list("source_key", "pk"))
+    # Hints made of other words: one for another threshold of days, one whose provider name differs from the
+    # stored provider's. Neither may be used, so the two are still found to be one story.
+    unrelated = dataclasses.replace(hint_for(files / "cnn.md"), text=clustering.story_text("Globex cuts jobs"))
+    wrong_days = dataclasses.replace(unrelated, days=clustering.DEFAULT_DAYS + 1)
+    other_site = dataclasses.replace(unrelated, source=unrelated.source[:4] + (("Not CNN", "cnn.com"),))
+    cluster_articles([ids["cnn"]], hints={ids["cnn"]: other_site})
+    cluster_articles([ids["reuters"]], hints={ids["reuters"]: wrong_days})
+    assert members("cnn") == {"cnn", "reuters"}
+    # A hint that matches is used as it is (here, deliberately, a wrong one: the articles part).
+    Article.objects.update(cluster=None, folded_into_cluster=False)
+    StoryCluster.objects.all().delete()
+    ClusterBand.objects.all().delete()
+    cluster_articles([ids["cnn"], ids["reuters"]], hints={ids["cnn"]: unrelated})
+    assert cluster_of("reuters") is None and cluster_of("cnn") is None
+
+
+@pytest.mark.django_db
+def test_an_import_with_workers_clusters_as_one_without(files, tmp_path):
+    for n in range(12):
+        story_file(files, f"a{n}", f"{ACME} {'today' if n % 2 else ''}".strip(), provider=(f"Site {n}", f"site{n}.example"))
+        story_file(files, f"g{n}", "Globex to cut 40 jobs as demand slows", excerpt="Globex will cut 40 jobs.",
+                   provider=(f"Paper {n}", f"paper{n}.example"), when=f"2024-05-0{1 + n % 3}T10:00:00Z")
+    import_paths([files], jobs=2, batch_size=5)
+    with_workers = {key: frozenset(members(key)) for key in Article.objects.values_list("source_key", flat=True)}
+    Article.objects.all().delete()
+    StoryCluster.objects.all().delete()
+    import_paths([files], jobs=1, batch_size=5)
+    assert with_workers == {key: frozenset(members(key)) for key in Article.objects.values_list("source_key", flat=True)}
+    assert set(with_workers["a0"]) == {f"a{n}" for n in range(12)}
