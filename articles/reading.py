@@ -321,7 +321,8 @@ ORPHAN_CHECK_SECONDS = 0.5  # where there is no prctl: how often a worker looks 
 
 
 # Workers parse a batch ahead of the writer, which is the run's critical path: where there are fewer cores than
-# workers plus the writer, the writer goes first (the workers still finish their batch before it needs it).
+# workers plus the writer, the writer goes first and the workers take what it leaves (at niceness 5 the
+# scheduler still gave them about a quarter of the writer's core: docs/PERFORMANCE.md).
 WORKER_NICENESS = 19
 
 

@@ -13,7 +13,7 @@ FLOW = [
     "yaml_loader", "frontmatter", "urlnorm", "schema", "validation", "clustering", "cursors", "generator",
     "story_variants",
     # 2. the stored model, and how its values read
-    "models", "display",
+    "lookups", "models", "display",
     # 3. writes
     "reading", "story_leads", "editorial", "editorial_clusters", "rules", "rule_actions", "cluster_index",
     "import_writer", "importing", "exporting",
@@ -28,7 +28,7 @@ FLOW = [
     "admin",
     "apps",
 ]
-PURE = FLOW[:FLOW.index("models")]
+PURE = FLOW[:FLOW.index("story_variants") + 1]
 
 
 def module_name(path: Path) -> str:
