@@ -323,7 +323,7 @@ def test_clustering_waits_for_an_editor_holding_a_candidate_and_never_deadlocks(
 # --- story hints: texts and bands worked out by the parser workers -------------------------------------------
 
 def hint_for(path, days=clustering.DEFAULT_DAYS):
-    record, _, hint = parse_for_import(path.read_bytes(), story_days=days)
+    _, _, hint = parse_for_import(path.read_bytes(), story_days=days)
     return hint
 
 
