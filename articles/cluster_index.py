@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.db.models import BigIntegerField, Case, Count, IntegerField, Q, Value, When
 
 from . import clustering, editorial
+from .cluster_plan import plan_clusters
 from .story_leads import refresh_clusters
 from .models import Article, ClusterBand, StoryCluster
 
@@ -165,7 +166,7 @@ def _cluster_once(ids: list[int], config: ClusterSettings, *, last_attempt: bool
     outcome = ClusteringOutcome(articles=len(ids))
     current, pinned = _lock_involved(ids, edges, last_attempt=last_attempt, outcome=outcome)
     edges = [(a, b) for a, b in edges if a in current and b in current]
-    moves = clustering.plan_clusters(current, pinned, set(ids) - pinned, edges)
+    moves = plan_clusters(current, pinned, set(ids) - pinned, edges)
     outcome.moved = len(moves)
     outcome.clusters = _apply_moves(moves, current)
     _store_bands(ids, bands)

@@ -10,7 +10,7 @@ APP = Path(__file__).resolve().parent.parent / "articles"
 # docs/ARCHITECTURE.md's order: the file format, the model, writes, reads, the web.
 FLOW = [
     # 1. the file format: pure Python
-    "yaml_loader", "frontmatter", "urlnorm", "schema", "validation", "clustering", "cursors", "generator",
+    "yaml_loader", "frontmatter", "urlnorm", "schema", "validation", "clustering", "cluster_plan", "cursors", "generator",
     "story_variants",
     # 2. the stored model, and how its values read
     "lookups", "models", "display",

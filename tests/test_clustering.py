@@ -4,7 +4,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from articles import clustering
-from articles.clustering import NEW, headline, plan_clusters, same_story, story_bands, story_text
+from articles.cluster_plan import NEW, plan_clusters
+from articles.clustering import headline, same_story, story_bands, story_text
 from articles.story_variants import labelled_items, pairwise_scores
 
 DAY = 86400.0
