@@ -358,12 +358,19 @@ def _exit_when_orphaned(parent: int) -> None:
 
 
 def parse_for_import(data: bytes, *, story_days: float | None = None) -> tuple | FileError:
-    """`parse_item`'s (record, body) and, with `story_days`, the item's story hint: (record, body, hint or None)."""
+    """`parse_item`'s (record, body) and, with `story_days`, the item's story hint: (record, body, hint or None).
+    Never raises: a hint that cannot be made is left to the clustering, which then works it out itself."""
     outcome = parse_item(data)
     if isinstance(outcome, FileError):
         return outcome
     record, body = outcome
-    return record, body, story_hint(record, story_days) if story_days is not None else None
+    hint = None
+    if story_days is not None:
+        try:
+            hint = story_hint(record, story_days)
+        except Exception:  # noqa: BLE001 - the file is good; only the shortcut is lost
+            logger.debug("no story hint for an item", exc_info=True)
+    return record, body, hint
 
 
 def story_hint(record: ArticleRecord, days: float) -> clustering.StoryHint | None:

@@ -376,3 +376,19 @@ def test_an_import_with_workers_clusters_as_one_without(files, tmp_path):
     import_paths([files], jobs=1, batch_size=5)
     assert with_workers == {key: frozenset(members(key)) for key in Article.objects.values_list("source_key", flat=True)}
     assert set(with_workers["a0"]) == {f"a{n}" for n in range(12)}
+
+
+def test_an_item_whose_hint_cannot_be_made_is_still_parsed(files, monkeypatch):
+    story_file(files, "cnn", f"Video: {ACME} - CNN")
+
+    def broken(*args, **kwargs):
+        raise ValueError("no hint")
+
+    monkeypatch.setattr(clustering, "story_hint", broken)
+    record, _, hint = parse_for_import((files / "cnn.md").read_bytes(), story_days=clustering.DEFAULT_DAYS)
+    assert hint is None and record.fields["title"] == f"Video: {ACME} - CNN"
+
+
+def test_an_undated_item_gets_no_hint_its_import_dates_it(files):
+    story_file(files, "undated", ACME, when=None)
+    assert hint_for(files / "undated.md") is None
