@@ -320,18 +320,16 @@ PR_SET_PDEATHSIG = 1  # linux/prctl.h
 ORPHAN_CHECK_SECONDS = 0.5  # where there is no prctl: how often a worker looks for its parent
 
 
-# Workers parse a batch ahead of the writer, which is the run's critical path: where there are fewer cores than
-# workers plus the writer, the writer goes first and the workers take what it leaves (at niceness 5 the
-# scheduler still gave them about a quarter of the writer's core: docs/PERFORMANCE.md).
-WORKER_NICENESS = 19
+# Workers run at the writer's priority. A lower one (niceness 5 to 19) made the import 10-20% faster on an idle
+# two-core machine, the writer keeping its core, and 12-20% slower on a busy one, where the workers then ran
+# only while the writer waited for them (docs/PERFORMANCE.md): an import should not depend on the machine being idle.
 
 
 def _start_worker(parent: int) -> None:
-    """Runs first in each worker: a lower priority than the writer, no cyclic garbage collector (parsing makes no cycles), and an exit
+    """Runs first in each worker: no cyclic garbage collector (parsing makes no cycles), and an exit
     as soon as the importer is gone, even killed with SIGKILL: nothing else would end a worker
     waiting for work, since its siblings hold the task queue open."""
     gc.disable()
-    os.nice(WORKER_NICENESS)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not a handler the importer may have installed before forking
     if not _set_parent_death_signal():
         threading.Thread(target=_exit_when_orphaned, args=(parent,), name="parent-watch", daemon=True).start()
