@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -308,12 +309,20 @@ def _apply_moves(moves: dict, current: dict[int, int | None]) -> set[int]:
 
 
 def _store_bands(ids: list[int], bands: dict[int, tuple[list[int], list[int]]]) -> None:
+    """Replace the articles' stored bands: one INSERT of every row, sent as two arrays (PostgreSQL) or one JSON
+    array (SQLite), not a statement per row."""
     ClusterBand.objects.filter(article_id__in=ids).delete()
     rows = [(pk, band) for pk in ids for band in dict.fromkeys(bands[pk][0])]
-    if rows:
-        table = connection.ops.quote_name(ClusterBand._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.executemany(f"INSERT INTO {table} (article_id, band) VALUES (%s, %s)", rows)
+    if not rows:
+        return
+    table = connection.ops.quote_name(ClusterBand._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"INSERT INTO {table} (article_id, band) SELECT * FROM unnest(%s::bigint[], %s::bigint[])",
+                           [[pk for pk, _ in rows], [band for _, band in rows]])
+        else:
+            cursor.execute(f"INSERT INTO {table} (article_id, band) SELECT json_extract(value, '$[0]'), "
+                           "json_extract(value, '$[1]') FROM json_each(%s)", [json.dumps(rows)])
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:

@@ -392,3 +392,11 @@ def test_an_item_whose_hint_cannot_be_made_is_still_parsed(files, monkeypatch):
 def test_an_undated_item_gets_no_hint_its_import_dates_it(files):
     story_file(files, "undated", ACME, when=None)
     assert hint_for(files / "undated.md") is None
+
+
+@pytest.mark.django_db
+def test_bands_are_stored_exactly_at_the_ends_of_their_range():
+    article = make_article()
+    extremes = [-(1 << 62), (1 << 63) - 1, -(1 << 63), 0, 12345678901234567]
+    cluster_index._store_bands([article.pk], {article.pk: (extremes + extremes[:1], [])})
+    assert sorted(ClusterBand.objects.filter(article=article).values_list("band", flat=True)) == sorted(extremes)
