@@ -14,7 +14,8 @@ from typing import Callable, Iterable, Iterator
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import BigIntegerField, Case, Count, IntegerField, Q, Value, When
+from django.db.models import BigIntegerField, Case, Count, IntegerField, Max, Min, Q, Value, When
+from django.db.models.functions import Coalesce
 
 from . import clustering, editorial
 from .cluster_plan import plan_clusters
@@ -163,11 +164,15 @@ def _cluster_once(ids: list[int], config: ClusterSettings, *, last_attempt: bool
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CLUSTER_LOCK])
     texts, bands = _texts_and_bands(ids, config, hints)
     ids = sorted(texts)
-    edges = _verified_edges(texts, _candidates(texts, bands), config)
+    moments = {pk: text.moment for pk, text in texts.items()}
+    same_url: set[tuple[int, int]] = set()
+    edges = _verified_edges(texts, _candidates(texts, bands), config, moments, same_url)
     outcome = ClusteringOutcome(articles=len(ids))
     current, pinned = _lock_involved(ids, edges, last_attempt=last_attempt, outcome=outcome)
     edges = [(a, b) for a, b in edges if a in current and b in current]
-    moves = plan_clusters(current, pinned, set(ids) - pinned, edges)
+    moves = plan_clusters(current, pinned, set(ids) - pinned, edges, moments=moments,
+                          spans=_cluster_spans({cluster for cluster in current.values() if cluster is not None}),
+                          longest=config.days * 86400, unbounded=same_url)
     outcome.moved = len(moves)
     outcome.clusters = _apply_moves(moves, current)
     _store_bands(ids, bands)
@@ -209,13 +214,18 @@ def stored_members(bands: set[int]) -> defaultdict[int, list[int]]:
 
 
 def _verified_edges(texts: dict[int, clustering.StoryText], candidates: dict[int, set[int]],
-                    config: ClusterSettings) -> list[tuple[int, int]]:
-    """The candidate pairs that are one story. The batch's candidates outside it are read OUTSIDE_CHUNK at a
-    time and dropped once compared: a batch of 1,000 can have 15,000 of them (a few kB each as compared), more
-    the more items a day the table holds, so reading them at once made memory grow with the table."""
+                    config: ClusterSettings, moments: dict[int, float | None],
+                    same_url: set[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The candidate pairs that are one story (and, into `moments`, the times of the candidates outside the
+    batch; into `same_url`, the pairs that share a canonical URL, one story whatever their dates). Those
+    candidates are read OUTSIDE_CHUNK at a time and dropped once compared: a batch of 1,000 can have 15,000 of
+    them (a few kB each as compared), more the more items a day the table holds, so reading them at once made
+    memory grow with the table."""
     def same(a: int, b: int, others: dict) -> bool:
-        return clustering.same_story(texts.get(a) or others[a], texts.get(b) or others[b],
-                                     threshold=config.threshold, days=config.days)
+        first, second = texts.get(a) or others[a], texts.get(b) or others[b]
+        if first.url_keys & second.url_keys:
+            same_url.add((min(a, b), max(a, b)))
+        return clustering.same_story(first, second, threshold=config.threshold, days=config.days)
 
     pairs = {(min(pk, other), max(pk, other)) for pk, found in candidates.items() for other in found}
     edges = [(a, b) for a, b in sorted(pairs) if a in texts and b in texts and same(a, b, {})]
@@ -225,6 +235,7 @@ def _verified_edges(texts: dict[int, clustering.StoryText], candidates: dict[int
             outside[b if a in texts else a].append(a if a in texts else b)
     for chunk in _chunks(sorted(outside), OUTSIDE_CHUNK):
         others = story_texts(_chunked_values(Article.objects.all(), "pk__in", chunk, TEXT_VALUES))
+        moments.update((pk, text.moment) for pk, text in others.items())
         edges += [(min(pk, other), max(pk, other)) for other in others for pk in outside[other]
                   if same(pk, other, others)]
     return sorted(edges)
@@ -284,6 +295,16 @@ def _lock_involved(ids: list[int], edges: list[tuple[int, int]], *, last_attempt
         current = {pk: cluster for pk, cluster in current.items() if pk not in frozen}
         pinned -= frozen
     return current, pinned
+
+
+def _cluster_spans(cluster_ids: set[int]) -> dict[int, tuple[float, float]]:
+    """Each cluster's first and last member in time (an article without a date at its import): one query."""
+    if not cluster_ids:
+        return {}
+    moment = Coalesce("published_date_time", "imported_at")
+    rows = (Article.objects.filter(cluster_id__in=cluster_ids).order_by().values("cluster_id")
+            .annotate(first=Min(moment), last=Max(moment)).values_list("cluster_id", "first", "last"))
+    return {cluster: (first.timestamp(), last.timestamp()) for cluster, first, last in rows if first and last}
 
 
 def _apply_moves(moves: dict, current: dict[int, int | None]) -> set[int]:

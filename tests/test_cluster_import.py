@@ -79,8 +79,10 @@ def test_a_later_run_joins_the_existing_cluster(files, tmp_path):
 def test_a_shared_canonical_url_is_one_story_whatever_the_titles(files):
     story_file(files, "one", "Completely different headline", url="https://example.com/a?utm_source=x")
     story_file(files, "two", "Nothing alike at all", url="https://example.com/a", provider=("Reuters", "reuters.com"))
+    story_file(files, "later", "Months later, the same page", url="https://example.com/a", when="2025-01-15T10:00:00Z",
+               provider=("BBC", "bbc.co.uk"))
     import_paths([files])
-    assert members("one") == {"one", "two"}
+    assert members("one") == {"one", "two", "later"}
 
 
 @pytest.mark.django_db
@@ -89,6 +91,17 @@ def test_the_same_words_a_week_apart_are_two_stories(files):
     story_file(files, "second", ACME, when="2024-05-08T10:00:00Z", provider=("Reuters", "reuters.com"))
     import_paths([files])
     assert cluster_of("first") is None and cluster_of("second") is None
+
+
+@pytest.mark.django_db
+def test_a_chain_of_days_apart_matches_is_not_one_story(files):
+    # Each next day's headline is like the one before; the first and last are four days apart.
+    story_file(files, "day1", ACME, when="2024-05-01T10:00:00Z")
+    story_file(files, "day3", ACME, when="2024-05-03T10:00:00Z", provider=("Reuters", "reuters.com"))
+    story_file(files, "day5", ACME, when="2024-05-05T10:00:00Z", provider=("BBC", "bbc.co.uk"))
+    import_paths([files])
+    stories = {frozenset(members(key)) for key in ("day1", "day3", "day5") if members(key)}
+    assert stories and all(len(story) == 2 for story in stories) and len(stories) == 1
 
 
 @pytest.mark.django_db

@@ -176,6 +176,26 @@ def test_a_new_article_joins_the_cluster_of_its_match():
     assert plan_clusters({1: 7, 2: 7, 3: None}, set(), {3}, [(3, 2)]) == {3: 7}
 
 
+def test_a_chain_of_matches_never_makes_a_story_longer_than_its_days():
+    # 1~2 and 2~3 pairwise, two days apart each: 1 and 3 are four days apart, so 3 stays out.
+    moments = {1: 0.0, 2: 2 * DAY, 3: 4 * DAY}
+    assert plan_clusters({1: None, 2: None, 3: None}, set(), {1, 2, 3}, [(1, 2), (2, 3)],
+                         moments=moments, longest=3 * DAY) == {1: (NEW, 0), 2: (NEW, 0)}
+    # An existing story spanning days 0-2 takes no member from day 4, and merges with no story it would stretch.
+    assert plan_clusters({1: 7, 2: 7, 3: None}, set(), {3}, [(3, 2)], moments=moments,
+                         spans={7: (0.0, 2 * DAY)}, longest=3 * DAY) == {}
+    assert plan_clusters({1: 7, 2: 9, 3: None}, set(), {3}, [(3, 1), (3, 2)], moments={3: 1 * DAY},
+                         spans={7: (0.0, 1 * DAY), 9: (2 * DAY, 5 * DAY)}, longest=3 * DAY) == {3: 7}
+    # A shared canonical URL is one story whatever the dates.
+    assert plan_clusters({1: None, 2: None, 3: None}, set(), {1, 2, 3}, [(1, 2), (2, 3)], moments=moments,
+                         longest=3 * DAY, unbounded={(2, 3)}) == {1: (NEW, 0), 2: (NEW, 0), 3: (NEW, 0)}
+    # Without times, or within the days, the chain is one story as before.
+    assert plan_clusters({1: None, 2: None, 3: None}, set(), {1, 2, 3}, [(1, 2), (2, 3)], longest=3 * DAY) == {
+        1: (NEW, 0), 2: (NEW, 0), 3: (NEW, 0)}
+    assert plan_clusters({1: None, 2: None, 3: None}, set(), {1, 2, 3}, [(1, 2), (2, 3)],
+                         moments={1: 0.0, 2: DAY, 3: 2 * DAY}, longest=3 * DAY) == {1: (NEW, 0), 2: (NEW, 0), 3: (NEW, 0)}
+
+
 def test_an_article_bridging_two_clusters_merges_them_into_the_older():
     moves = plan_clusters({1: 7, 2: 7, 3: 9, 4: 9, 5: None}, set(), {5}, [(5, 1), (5, 3)])
     assert moves == {3: 7, 4: 7, 5: 7}
