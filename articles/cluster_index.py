@@ -14,7 +14,7 @@ from typing import Callable, Iterable, Iterator
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import BigIntegerField, Case, Count, IntegerField, Max, Min, Q, Value, When
+from django.db.models import BigIntegerField, Case, Count, IntegerField, Q, Value, When
 from django.db.models.functions import Coalesce
 
 from . import clustering, editorial
@@ -164,14 +164,12 @@ def _cluster_once(ids: list[int], config: ClusterSettings, *, last_attempt: bool
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CLUSTER_LOCK])
     texts, bands = _texts_and_bands(ids, config, hints)
     ids = sorted(texts)
-    moments = {pk: text.moment for pk, text in texts.items()}
     same_url: set[tuple[int, int]] = set()
-    edges = _verified_edges(texts, _candidates(texts, bands), config, moments, same_url)
+    edges = _verified_edges(texts, _candidates(texts, bands), config, same_url)
     outcome = ClusteringOutcome(articles=len(ids))
-    current, pinned = _lock_involved(ids, edges, last_attempt=last_attempt, outcome=outcome)
+    current, pinned, moments = _lock_involved(ids, edges, last_attempt=last_attempt, outcome=outcome)
     edges = [(a, b) for a, b in edges if a in current and b in current]
     moves = plan_clusters(current, pinned, set(ids) - pinned, edges, moments=moments,
-                          spans=_cluster_spans({cluster for cluster in current.values() if cluster is not None}),
                           longest=config.days * 86400, unbounded=same_url)
     outcome.moved = len(moves)
     outcome.clusters = _apply_moves(moves, current)
@@ -214,13 +212,11 @@ def stored_members(bands: set[int]) -> defaultdict[int, list[int]]:
 
 
 def _verified_edges(texts: dict[int, clustering.StoryText], candidates: dict[int, set[int]],
-                    config: ClusterSettings, moments: dict[int, float | None],
-                    same_url: set[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The candidate pairs that are one story (and, into `moments`, the times of the candidates outside the
-    batch; into `same_url`, the pairs that share a canonical URL, one story whatever their dates). Those
-    candidates are read OUTSIDE_CHUNK at a time and dropped once compared: a batch of 1,000 can have 15,000 of
-    them (a few kB each as compared), more the more items a day the table holds, so reading them at once made
-    memory grow with the table."""
+                    config: ClusterSettings, same_url: set[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The candidate pairs that are one story (and, into `same_url`, those that share a canonical URL: one story
+    whatever their dates). The batch's candidates outside it are read OUTSIDE_CHUNK at a time and dropped once
+    compared: a batch of 1,000 can have 15,000 of them (a few kB each as compared), more the more items a day
+    the table holds, so reading them at once made memory grow with the table."""
     def same(a: int, b: int, others: dict) -> bool:
         first, second = texts.get(a) or others[a], texts.get(b) or others[b]
         if first.url_keys & second.url_keys:
@@ -235,7 +231,6 @@ def _verified_edges(texts: dict[int, clustering.StoryText], candidates: dict[int
             outside[b if a in texts else a].append(a if a in texts else b)
     for chunk in _chunks(sorted(outside), OUTSIDE_CHUNK):
         others = story_texts(_chunked_values(Article.objects.all(), "pk__in", chunk, TEXT_VALUES))
-        moments.update((pk, text.moment) for pk, text in others.items())
         edges += [(min(pk, other), max(pk, other)) for other in others for pk in outside[other]
                   if same(pk, other, others)]
     return sorted(edges)
@@ -271,17 +266,19 @@ def _candidates(texts: dict[int, clustering.StoryText], bands: dict[int, tuple[l
 
 
 def _lock_involved(ids: list[int], edges: list[tuple[int, int]], *, last_attempt: bool,
-                   outcome: ClusteringOutcome) -> tuple[dict[int, int | None], set[int]]:
+                   outcome: ClusteringOutcome) -> tuple[dict[int, int | None], set[int], dict[int, float | None]]:
     """Lock, in one id-ordered statement, the batch, the articles it links to and every member of their
-    clusters; return their clusters and which of them an editor placed, as read under the locks."""
+    clusters; return their clusters, which of them an editor placed and their times (an article without a date
+    at its import), as read under the locks."""
     linked = set(ids).union(*edges) if edges else set(ids)
     clusters = set(Article.objects.filter(pk__in=linked, cluster__isnull=False).values_list("cluster_id", flat=True))
     members = set(Article.objects.filter(cluster_id__in=clusters).values_list("pk", flat=True)) if clusters else set()
     wanted = linked | members
     rows = list(editorial.lock_articles(Article.objects.filter(pk__in=wanted)).values_list(
-        "pk", "cluster_id", "cluster_set_by_editor"))
-    current = {pk: cluster for pk, cluster, _ in rows}
-    pinned = {pk for pk, _, placed in rows if placed}
+        "pk", "cluster_id", "cluster_set_by_editor", Coalesce("published_date_time", "imported_at")))
+    current = {pk: cluster for pk, cluster, _, _ in rows}
+    pinned = {pk for pk, _, placed, _ in rows if placed}
+    moments = {pk: moment.timestamp() if moment else None for pk, _, _, moment in rows}
     clusters_now = {cluster for cluster in current.values() if cluster is not None}
     strangers = set(Article.objects.filter(cluster_id__in=clusters_now).exclude(pk__in=current).values_list(
         "pk", "cluster_id")) if clusters_now else set()
@@ -294,17 +291,7 @@ def _lock_involved(ids: list[int], edges: list[tuple[int, int]], *, last_attempt
         outcome.deferred = len(frozen)
         current = {pk: cluster for pk, cluster in current.items() if pk not in frozen}
         pinned -= frozen
-    return current, pinned
-
-
-def _cluster_spans(cluster_ids: set[int]) -> dict[int, tuple[float, float]]:
-    """Each cluster's first and last member in time (an article without a date at its import): one query."""
-    if not cluster_ids:
-        return {}
-    moment = Coalesce("published_date_time", "imported_at")
-    rows = (Article.objects.filter(cluster_id__in=cluster_ids).order_by().values("cluster_id")
-            .annotate(first=Min(moment), last=Max(moment)).values_list("cluster_id", "first", "last"))
-    return {cluster: (first.timestamp(), last.timestamp()) for cluster, first, last in rows if first and last}
+    return current, pinned, moments
 
 
 def _apply_moves(moves: dict, current: dict[int, int | None]) -> set[int]:

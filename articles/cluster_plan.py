@@ -12,7 +12,7 @@ NEW = "new"
 
 def plan_clusters(current: dict[int, int | None], pinned: set[int], released: set[int],
                   edges: Iterable[tuple[int, int]], *, moments: dict[int, float | None] | None = None,
-                  spans: dict[int, tuple[float, float]] | None = None, longest: float | None = None,
+                  longest: float | None = None,
                   unbounded: set[tuple[int, int]] = frozenset()) -> dict[int, int | tuple[str, int] | None]:
     """Which articles move to which cluster, given the verified same-story `edges`.
 
@@ -22,24 +22,17 @@ def plan_clusters(current: dict[int, int | None], pinned: set[int], released: se
     or changed), so their present cluster counts only through their edges.
     With `longest` (seconds), a story never spans more than that: an edge that would make it longer is left
     out. Each pair of items a few days apart can be one story while a chain of them runs for years (headlines
-    written from one template); `moments` gives the articles' times, `spans` each existing cluster's first and
-    last (an unknown time bounds nothing). Edges in `unbounded` (a shared canonical URL: one story whatever the
-    dates) join regardless.
+    written from one template); `moments` gives the involved articles' times (an unknown one bounds nothing),
+    so an existing cluster spans from its first member to its last. Edges in `unbounded` (a shared canonical
+    URL: one story whatever the dates) join regardless.
     Returns article -> existing cluster id, (NEW, n) for the n-th new cluster, or None (alone), for the
     articles whose cluster changes.
     """
     parent: dict[tuple, tuple] = {}
-    moments, spans = moments or {}, spans or {}
-    extent: dict[tuple, tuple[float, float] | None] = {}  # a root -> its members' first and last time
+    moments = moments or {}
+    extent: dict[tuple, tuple[float, float]] = {}  # a root -> its members' first and last time, where known
 
-    def extent_of(node):
-        if node[0] == "c":
-            return spans.get(node[1])
-        moment = moments.get(node[1])
-        return None if moment is None else (moment, moment)
-
-    def joined_extent(a, b):
-        first, second = extent.get(a), extent.get(b)
+    def joined(first, second):
         if first is None or second is None:
             return first or second
         return min(first[0], second[0]), max(first[1], second[1])
@@ -65,8 +58,9 @@ def plan_clusters(current: dict[int, int | None], pinned: set[int], released: se
         node = node_of(pk)
         if node is not None:
             locked_roots.setdefault(find(node), node in held)
-            root = find(node)
-            extent[root] = joined_extent(root, node) if root in extent else extent_of(node)
+            moment = moments.get(pk)
+            if moment is not None:
+                extent[node] = joined(extent.get(node), (moment, moment))
     for a, b in sorted((min(x, y), max(x, y)) for x, y in edges if x != y):
         first, second = node_of(a), node_of(b)
         if first is None or second is None:
@@ -74,14 +68,15 @@ def plan_clusters(current: dict[int, int | None], pinned: set[int], released: se
         root_a, root_b = find(first), find(second)
         if root_a == root_b or (locked_roots.get(root_a) and locked_roots.get(root_b)):
             continue
-        merged = joined_extent(root_a, root_b)
+        merged = joined(extent.get(root_a), extent.get(root_b))
         if longest is not None and merged is not None and merged[1] - merged[0] > longest and (a, b) not in unbounded:
             continue
         keep, drop = (root_a, root_b) if (locked_roots.get(root_a), -_order(root_a)) >= (
             locked_roots.get(root_b), -_order(root_b)) else (root_b, root_a)
         parent[drop] = keep
         locked_roots[keep] = locked_roots.get(keep) or locked_roots.get(drop, False)
-        extent[keep] = merged
+        if merged is not None:
+            extent[keep] = merged
 
     components: dict[tuple, list[int]] = {}
     for pk in sorted(current):

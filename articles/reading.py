@@ -320,11 +320,9 @@ PR_SET_PDEATHSIG = 1  # linux/prctl.h
 ORPHAN_CHECK_SECONDS = 0.5  # where there is no prctl: how often a worker looks for its parent
 
 
-# Workers run at the writer's priority. A lower one (niceness 5 to 19) made the import 10-20% faster on an idle
-# two-core machine, the writer keeping its core, and 12-20% slower on a busy one, where the workers then ran
-# only while the writer waited for them (docs/PERFORMANCE.md): an import should not depend on the machine being idle.
-
-
+# Workers keep the writer's priority: a lower one (niceness 5 to 19) made the import 10-20% faster on an idle
+# two-core machine and 12-20% slower on a busy one, where the workers then ran only while the writer waited for
+# them (docs/PERFORMANCE.md).
 def _start_worker(parent: int) -> None:
     """Runs first in each worker: no cyclic garbage collector (parsing makes no cycles), and an exit
     as soon as the importer is gone, even killed with SIGKILL: nothing else would end a worker

@@ -181,11 +181,11 @@ def test_a_chain_of_matches_never_makes_a_story_longer_than_its_days():
     moments = {1: 0.0, 2: 2 * DAY, 3: 4 * DAY}
     assert plan_clusters({1: None, 2: None, 3: None}, set(), {1, 2, 3}, [(1, 2), (2, 3)],
                          moments=moments, longest=3 * DAY) == {1: (NEW, 0), 2: (NEW, 0)}
-    # An existing story spanning days 0-2 takes no member from day 4, and merges with no story it would stretch.
-    assert plan_clusters({1: 7, 2: 7, 3: None}, set(), {3}, [(3, 2)], moments=moments,
-                         spans={7: (0.0, 2 * DAY)}, longest=3 * DAY) == {}
-    assert plan_clusters({1: 7, 2: 9, 3: None}, set(), {3}, [(3, 1), (3, 2)], moments={3: 1 * DAY},
-                         spans={7: (0.0, 1 * DAY), 9: (2 * DAY, 5 * DAY)}, longest=3 * DAY) == {3: 7}
+    # An existing story spanning days 0-2 (its members' times) takes no member from day 4, and merges with no
+    # story it would stretch: 3 (day 1) joins 7 (days 0-1), not 9 as well (days 2-5).
+    assert plan_clusters({1: 7, 2: 7, 3: None}, set(), {3}, [(3, 2)], moments=moments, longest=3 * DAY) == {}
+    assert plan_clusters({1: 7, 4: 7, 2: 9, 5: 9, 3: None}, set(), {3}, [(3, 1), (3, 2)],
+                         moments={1: 0.0, 4: DAY, 2: 2 * DAY, 5: 5 * DAY, 3: DAY}, longest=3 * DAY) == {3: 7}
     # A shared canonical URL is one story whatever the dates.
     assert plan_clusters({1: None, 2: None, 3: None}, set(), {1, 2, 3}, [(1, 2), (2, 3)], moments=moments,
                          longest=3 * DAY, unbounded={(2, 3)}) == {1: (NEW, 0), 2: (NEW, 0), 3: (NEW, 0)}
