@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
@@ -356,8 +357,45 @@ def recluster(*, config: ClusterSettings | None = None, chunk_size: int = RECLUS
     takes every article an editor did not place out of its cluster and drops all bands; the second clusters
     each chunk as an import would, against the chunks before it. `on_progress(n)` after each chunk of n
     articles of the second pass.
+
+    On PostgreSQL it holds the clustering lock for the whole run, so an import's clustering waits for it
+    rather than placing its batch among clusters being taken apart (its batch is stored meanwhile).
     """
     config = config or ClusterSettings.from_settings()
+    with _clustering_held():
+        _release_all(chunk_size)
+        _drop_clusters(chunk_size)
+        total = ClusteringOutcome()
+        for chunk in _id_chunks(Article.objects.all(), chunk_size):
+            total.add(cluster_articles(chunk, config=config))
+            if on_progress:
+                on_progress(len(chunk))
+        placed = sorted(set(StoryCluster.objects.filter(members__cluster_set_by_editor=True).values_list("pk", flat=True)))
+        for chunk in _chunks(placed, chunk_size):  # their other members left in the first pass
+            with transaction.atomic():
+                list(editorial.lock_articles(Article.objects.filter(cluster_id__in=chunk)).values_list("pk"))
+                _refresh_keeping_placements(chunk)
+    total.stories = StoryCluster.objects.filter(size__gte=2).count()
+    return total
+
+
+@contextmanager
+def _clustering_held() -> Iterator[None]:
+    """The clustering lock for longer than a transaction (PostgreSQL; SQLite writes one transaction at a time)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [CLUSTER_LOCK])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [CLUSTER_LOCK])
+
+
+def _release_all(chunk_size: int) -> None:
+    """Every article an editor did not place out of its cluster, every band dropped."""
     for chunk in _id_chunks(Article.objects.all(), chunk_size):
         with transaction.atomic():
             released = editorial.lock_articles(Article.objects.filter(
@@ -365,20 +403,17 @@ def recluster(*, config: ClusterSettings | None = None, chunk_size: int = RECLUS
             Article.objects.filter(pk__in=list(released.values_list("pk", flat=True))).update(
                 cluster=None, folded_into_cluster=False)
             ClusterBand.objects.filter(article_id__in=chunk).delete()
+
+
+def _drop_clusters(chunk_size: int) -> None:
+    """Every cluster without an editor's placement, with any member a clustering gave it since `_release_all`
+    (where nothing holds the lock: SQLite between two transactions) released, folded no more."""
     for chunk in _id_chunks(StoryCluster.objects.exclude(members__cluster_set_by_editor=True), chunk_size):
-        StoryCluster.objects.filter(pk__in=chunk).delete()  # in chunks: the deletion loads what it deletes
-    total = ClusteringOutcome()
-    for chunk in _id_chunks(Article.objects.all(), chunk_size):
-        total.add(cluster_articles(chunk, config=config))
-        if on_progress:
-            on_progress(len(chunk))
-    placed = sorted(set(StoryCluster.objects.filter(members__cluster_set_by_editor=True).values_list("pk", flat=True)))
-    for chunk in _chunks(placed, chunk_size):  # their other members left in the first pass
         with transaction.atomic():
-            list(editorial.lock_articles(Article.objects.filter(cluster_id__in=chunk)).values_list("pk"))
-            _refresh_keeping_placements(chunk)
-    total.stories = StoryCluster.objects.filter(size__gte=2).count()
-    return total
+            joined = editorial.lock_articles(Article.objects.filter(cluster_id__in=chunk))
+            Article.objects.filter(pk__in=list(joined.values_list("pk", flat=True))).update(
+                cluster=None, folded_into_cluster=False)
+            StoryCluster.objects.filter(pk__in=chunk).delete()
 
 
 def _refresh_keeping_placements(cluster_ids: list[int]) -> None:

@@ -2,11 +2,14 @@
 keeping what editors placed."""
 
 import datetime as dt
+import threading
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection, connections
 
+from articles import cluster_index
 from articles.cluster_index import ClusterSettings, cluster_articles, recluster
 from articles.models import Article, ClusterBand, StoryCluster
 from tests.builders import BASE_TIME, make_article
@@ -112,3 +115,73 @@ def test_stale_clusters_and_bands_are_replaced(stories):
 def test_bad_arguments_are_usage_errors(db, args, message):
     with pytest.raises(CommandError, match=message):
         call_command("recluster", *args, "--no-progress", stdout=StringIO())
+
+
+def folded_out_of_sight() -> list[str]:
+    """Articles the queue's one-row-per-story view hides that are in no story: no editor would ever see them."""
+    return list(Article.objects.filter(folded_into_cluster=True, cluster__isnull=True).values_list("source_key", flat=True))
+
+
+def test_an_import_clustering_between_the_passes_hides_nothing(stories, monkeypatch):
+    """Between the release and the dropping of the old clusters (SQLite lets another writer in there), an import
+    clusters two new tellings of the story: the dropped cluster's members are released, not left folded in none,
+    and the second pass places them."""
+    plant = Article.objects.get(source_key=stories[0])
+    arrived = [make_article(title=f"{PLANT}{suffix}", excerpt="", published_date_time=plant.published_date_time)
+               for suffix in (" - CNN", " | AP")]
+    drop_clusters = cluster_index._drop_clusters
+
+    def import_in_between(chunk_size):
+        cluster_articles([article.pk for article in arrived])
+        assert Article.objects.filter(pk__in=[a.pk for a in arrived], folded_into_cluster=True).exists()
+        drop_clusters(chunk_size)
+        assert folded_out_of_sight() == []
+
+    monkeypatch.setattr(cluster_index, "_drop_clusters", import_in_between)
+    run("--chunk-size", "2")
+    assert folded_out_of_sight() == []
+    assert clusters() == {frozenset(stories[:3]) | {article.source_key for article in arrived}}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_clustering_during_a_recluster_waits_for_it(monkeypatch):
+    """PostgreSQL: an import's clustering that starts while a recluster runs waits for it to finish, then places
+    its batch among the new clusters."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the clustering lock that spans a recluster is PostgreSQL's (SQLite writes one at a time)")
+    old = [make_article(title=title, excerpt="", published_date_time=BASE_TIME)
+           for title in (PLANT, f"{PLANT} | Reuters", "Globex to cut 40 jobs as demand slows")]
+    cluster_articles([article.pk for article in old])
+    arrived = make_article(title=f"{PLANT} - CNN", excerpt="", published_date_time=BASE_TIME)
+    paused, resume, imported = threading.Event(), threading.Event(), threading.Event()
+
+    def pause_after_first_chunk(_count):
+        if not paused.is_set():
+            paused.set()
+            assert resume.wait(10)
+
+    def import_clustering():
+        try:
+            cluster_articles([arrived.pk])
+            imported.set()
+        finally:
+            connections.close_all()
+
+    def reclustering():
+        try:
+            recluster(chunk_size=1, on_progress=pause_after_first_chunk)
+        finally:
+            connections.close_all()
+
+    reclusterer = threading.Thread(target=reclustering)
+    reclusterer.start()
+    assert paused.wait(10)
+    importer = threading.Thread(target=import_clustering)
+    importer.start()
+    assert not imported.wait(1), "the import's clustering ran in the middle of the recluster"
+    resume.set()
+    reclusterer.join(20)
+    importer.join(20)
+    assert imported.is_set()
+    assert folded_out_of_sight() == []
+    assert clusters() == {frozenset(article.source_key for article in (*old[:2], arrived))}
