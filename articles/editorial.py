@@ -317,7 +317,7 @@ def write_topic_change(
          import_run=import_run)
     if add:
         ArticleTopic.objects.bulk_create(
-            ArticleTopic(article_id=pk, topic=topic, position=0 if last is None else last + 1)
+            ArticleTopic(article_id=pk, topic=topic, position=0 if last is None else last + 1, added_by_rule=rule is not None)
             for pk, last in targets.items()
         )
     else:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -170,8 +171,11 @@ class BatchWriter:
             changed_ids = [article.pk for article in changed_articles]
             ArticleImage.objects.filter(article_id__in=changed_ids).delete()
             RelatedArticle.objects.filter(article_id__in=changed_ids).delete()
+            rule_topics = self.rule_topics(changed_ids)
             ArticleTopic.objects.filter(article_id__in=changed_ids).delete()
-        self.create_children(items, ids)
+        else:
+            rule_topics = {}
+        self.create_children(items, ids, rule_topics)
         self.mark_duplicates({ids[item.key]: item.record.url_keys for item in items})
         if self.rules:  # ingest rules, on the rows this batch holds locked
             fired = self.rules.run(new_ids=[ids[row["source_key"]] for row in new_rows],
@@ -218,16 +222,30 @@ class BatchWriter:
         changes += [(name, old_outline[name], new_outline[name]) for name in OUTLINE_KEYS]
         return [editorial.UpstreamChange(name, old, new) for name, old, new in changes if old != new]
 
-    def create_children(self, items: list[PendingFile], by_key: dict[str, int]) -> None:
+    def rule_topics(self, article_ids: list[int]) -> dict[int, list[int]]:
+        """The topics ingest rules added to these articles, in order: a changed file replaces the source's topics,
+        not theirs (unless the run overwrites edits, which a rule's actions count as)."""
+        if self.overwrite_edits:
+            return {}
+        added = defaultdict(list)
+        for article_id, topic_id in ArticleTopic.objects.filter(
+                article_id__in=article_ids, added_by_rule=True).order_by("article_id", "position").values_list(
+                "article_id", "topic_id"):
+            added[article_id].append(topic_id)
+        return added
+
+    def create_children(self, items: list[PendingFile], by_key: dict[str, int], rule_topics: dict[int, list[int]]) -> None:
         images, related, topic_links = [], [], []
         for item in items:
             article_id = by_key[item.key]
             record = item.record
             images.extend({**image, "article": article_id, "position": i} for i, image in enumerate(record.images))
             related.extend({**rel, "article": article_id, "position": i} for i, rel in enumerate(record.related))
+            sources = [self.topic_ids[name] for name in record.topics]
+            added = [topic for topic in rule_topics.get(article_id, ()) if topic not in sources]
             topic_links.extend(
-                {"article": article_id, "topic": self.topic_ids[name], "position": i}
-                for i, name in enumerate(record.topics)
+                {"article": article_id, "topic": topic, "position": i, "added_by_rule": i >= len(sources)}
+                for i, topic in enumerate(sources + added)
             )
         insert_rows(ArticleImage, images)
         insert_rows(RelatedArticle, related)
@@ -374,7 +392,8 @@ def reviewed_outlines(article_ids: list[int]) -> dict[int, dict]:
     outlines = {pk: {"provider": None, "topics": [], "images": [], "related": []} for pk in article_ids}
     for pk, provider in Article.objects.filter(pk__in=article_ids).values_list("pk", "provider__key"):
         outlines[pk]["provider"] = provider
-    for pk, name in ArticleTopic.objects.filter(article_id__in=article_ids).order_by("article_id", "position").values_list("article_id", "topic__name"):
+    source_topics = ArticleTopic.objects.filter(article_id__in=article_ids, added_by_rule=False)  # a rule's are no news
+    for pk, name in source_topics.order_by("article_id", "position").values_list("article_id", "topic__name"):
         outlines[pk]["topics"].append(name)
     for pk, url in ArticleImage.objects.filter(article_id__in=article_ids).values_list("article_id", "url"):
         outlines[pk]["images"].append(url)

@@ -184,11 +184,14 @@ class Article(models.Model):
 
 
 class ArticleTopic(models.Model):
-    """An article's topics, in the order the source lists them."""
+    """An article's topics, in the order the source lists them, then those ingest rules added."""
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="topic_links")
     topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="article_links")
     position = models.PositiveSmallIntegerField()
+    added_by_rule = models.BooleanField(
+        default=False, help_text="An ingest rule added it, not the source: a re-import of a changed file keeps it.",
+    )
 
     class Meta:
         ordering = ["position"]

@@ -22,11 +22,11 @@ from itertools import islice
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Case, Count, JSONField, Max, Min, Value, When
+from django.db.models import Case, Count, Exists, JSONField, Max, Min, OuterRef, Value, When
 from django.utils.text import slugify
 
 from . import editorial
-from .models import Article, AuditEntry, ImportRun, IngestRule, Topic
+from .models import Article, ArticleTopic, AuditEntry, ImportRun, IngestRule, Topic
 from .rules import matching, ordered_rules, rule_filter
 
 RULE = AuditEntry.Source.RULE
@@ -206,7 +206,9 @@ def undo_batch(batch: str, *, rule: IngestRule, user, source: str) -> editorial.
             if topic is None:
                 continue
             ids = topic_entries.filter(new_value=name).values("article_id")
-            articles = editorial.lock_articles(Article.objects.filter(pk__in=ids))
+            still_the_rules = Article.objects.filter(pk__in=ids).filter(Exists(ArticleTopic.objects.filter(
+                article=OuterRef("pk"), topic=topic, added_by_rule=True)))  # not where the source lists it since
+            articles = editorial.lock_articles(still_the_rules)
             taken += editorial.write_topic_change(
                 Article.objects.filter(pk__in=list(articles.values_list("pk", flat=True))), topic=topic, add=False,
                 user=user, source=source, batch=result.batch or f"{batch}-u", action="undo",

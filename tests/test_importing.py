@@ -186,11 +186,11 @@ def test_interrupted_import_leaves_whole_batches_only(tmp_path, monkeypatch):
     calls = {"n": 0}
     original = import_writer.BatchWriter.create_children
 
-    def interrupt_on_second_batch(self, items, articles):
+    def interrupt_on_second_batch(self, *args):
         calls["n"] += 1
         if calls["n"] == 2:
             raise KeyboardInterrupt
-        return original(self, items, articles)
+        return original(self, *args)
 
     monkeypatch.setattr(import_writer.BatchWriter, "create_children", interrupt_on_second_batch)
     with pytest.raises(KeyboardInterrupt):

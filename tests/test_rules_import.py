@@ -15,7 +15,7 @@ from articles import editorial, rule_actions
 from articles.importing import import_paths
 from articles.models import Article, AuditEntry, ImportRun
 from tests.browser.conftest import ensure_roles
-from tests.builders import write_item
+from tests.builders import GOOD_FRONT, write_item
 from tests.conftest import make_user
 from tests.test_rules import make_rule
 
@@ -281,3 +281,52 @@ def test_an_editor_acting_while_the_rules_hold_the_batch_waits_and_is_told_of_th
     write_item(tmp_path, "story", title="Storm story, again")
     import_paths([tmp_path])
     assert article("story").status == "published"  # now the editor's decision: the rule leaves it alone
+
+
+def front_with_topics(slug: str, title: str, topics: list[str]) -> str:
+    listed = "".join(f"  - {name}\n" for name in topics)
+    return GOOD_FRONT.format(title=title, slug=slug).replace("  - Testing\n", listed)
+
+
+def test_a_topic_a_rule_added_survives_a_changed_file_and_is_no_upstream_change(tmp_path, editor):
+    """The rule runs on new articles only; the file then changes (title, topics): the source's topics are replaced,
+    the rule's stays after them, and an editor who reviewed the article is told of the source's topics only."""
+    write_item(tmp_path, "storm", title="Storm hits the harbour")
+    make_rule(name="Storms", words="storm", add_topic="Weather")
+    import_paths([tmp_path])
+    editorial.publish(article("storm").pk, user=editor, source="dashboard")
+
+    write_item(tmp_path, "storm", title="Storm hits the harbour again")
+    import_paths([tmp_path])
+    assert topics_of("storm") == ["Testing", "Weather"]
+    upstream = AuditEntry.objects.filter(article=article("storm"), source=AuditEntry.Source.IMPORT)
+    assert set(upstream.values_list("field", flat=True)) == {"title", "excerpt"}
+
+    write_item(tmp_path, "storm", front=front_with_topics("storm", "Storm hits the harbour again", ["Ports", "Testing"]))
+    import_paths([tmp_path])
+    assert topics_of("storm") == ["Ports", "Testing", "Weather"]
+    assert upstream.filter(field="topics").values_list("old_value", "new_value").get() == (["Testing"], ["Ports", "Testing"])
+    assert not AuditEntry.objects.filter(field="topics", action="undo").exists()
+
+
+def test_a_file_that_now_lists_the_rules_topic_owns_it_and_undoing_the_rule_leaves_it(tmp_path, editor):
+    write_item(tmp_path, "storm", title="Storm hits the harbour")
+    rule = make_rule(name="Storms", words="storm", add_topic="Weather")
+    import_paths([tmp_path])
+    write_item(tmp_path, "storm", front=front_with_topics("storm", "Storm hits the harbour", ["Weather", "Testing"]))
+    import_paths([tmp_path])
+    assert topics_of("storm") == ["Weather", "Testing"]  # listed once, where the source lists it
+
+    result = rule_actions.undo_batch(rule_actions.run_batch(rule, ImportRun.objects.earliest("pk")), rule=rule, user=editor,
+                                     source="dashboard")
+    assert result.count == 0
+    assert topics_of("storm") == ["Weather", "Testing"]
+
+
+def test_overwriting_edits_drops_a_rules_topic_with_its_other_actions(tmp_path):
+    write_item(tmp_path, "storm", title="Storm hits the harbour")
+    make_rule(name="Storms", words="storm", add_topic="Weather", set_quality=5)
+    import_paths([tmp_path])
+    write_item(tmp_path, "storm", title="Storm hits the harbour again")
+    import_paths([tmp_path], overwrite_edits=True)
+    assert (topics_of("storm"), article("storm").quality) == (["Testing"], 50)
