@@ -132,12 +132,16 @@ class BatchWriter:
         UNCHANGED_TEST_VALUES at least)."""
         if not item.existing or item.existing["content_hash"] != item.content_hash:
             return False
-        return not (self.overwrite_edits and item.existing["editor_fields"])
+        return not (self.overwrite_edits and self.edited(item))
+
+    @staticmethod
+    def edited(item: PendingFile) -> list[str]:
+        """The fields of the file an editor (or a rule) changed on the stored article; not their other changes
+        (a story taken apart, a mark for attention), which no file holds."""
+        return [name for name in item.existing["editor_fields"] if name in schema.EDITABLE_FIELDS] if item.existing else []
 
     def kept_fields(self, item: PendingFile) -> list[str]:
-        if self.overwrite_edits or not item.existing:
-            return []
-        return [name for name in item.existing["editor_fields"] if name in schema.EDITABLE_FIELDS]
+        return [] if self.overwrite_edits else self.edited(item)
 
 
     def write(self, items: list[PendingFile]) -> None:
@@ -206,7 +210,8 @@ class BatchWriter:
             values.update(
                 id=item.existing["id"],
                 version=item.existing["version"] + 1,
-                editor_fields=[] if self.overwrite_edits else item.existing["editor_fields"],
+                editor_fields=[name for name in item.existing["editor_fields"]
+                               if not (self.overwrite_edits and name in schema.EDITABLE_FIELDS)],
                 changed_since_review=False,
             )
         else:

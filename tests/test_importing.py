@@ -338,3 +338,18 @@ def test_each_batch_takes_the_import_lock_and_commits_asynchronously(tmp_path):
     inserts = [i for i, sql in enumerate(statements) if 'INSERT INTO "articles_article" (' in sql]
     assert len(locks) == len(relaxed) == len(inserts) == 3  # batches of 2, 2 and 1
     assert all(lock < setting < insert for lock, setting, insert in zip(locks, relaxed, inserts))
+
+
+def test_overwrite_edits_rewrites_only_what_a_file_holds(tmp_path):
+    """A change no file holds (a story taken apart, a mark for attention) is no edit to overwrite: an unchanged file
+    leaves such an article alone, and a rewrite keeps those changes."""
+    write_item(tmp_path, "story")
+    import_paths([tmp_path])
+    Article.objects.update(editor_fields=["cluster", "cluster_set_by_editor", "needs_attention"])
+    assert import_paths([tmp_path], overwrite_edits=True).unchanged == 1
+    assert Article.objects.get().version == 1
+
+    Article.objects.update(excerpt="Editor's excerpt", editor_fields=["cluster", "excerpt", "needs_attention"])
+    assert import_paths([tmp_path], overwrite_edits=True).updated == 1
+    article = Article.objects.get()
+    assert article.excerpt.startswith("An excerpt") and article.editor_fields == ["cluster", "needs_attention"]
