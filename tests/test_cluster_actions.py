@@ -4,7 +4,7 @@ import threading
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from articles import editorial
@@ -16,6 +16,7 @@ from articles.editorial_clusters import (
 from articles.models import Article, AuditEntry, StoryCluster
 from tests.builders import make_article, make_story
 from tests.conftest import make_user
+from tests.threads import started
 
 pytestmark = pytest.mark.django_db
 
@@ -288,27 +289,20 @@ def test_a_decision_waits_for_a_concurrent_save_and_then_refuses_the_changed_sto
     locked, release, outcome = threading.Event(), threading.Event(), {}
 
     def other_editor():
-        try:
-            with transaction.atomic():  # the save's locks are held until this commits
-                editorial.set_scores(third.pk, user=second_editor, source="admin", quality=95)
-                locked.set()
-                release.wait(10)
-        finally:
-            connections.close_all()
+        with transaction.atomic():  # the save's locks are held until this commits
+            editorial.set_scores(third.pk, user=second_editor, source="admin", quality=95)
+            locked.set()
+            release.wait(10)
 
     def deciding_editor():
         try:
             outcome["result"] = reject_story(first.pk, user=editor, source=SOURCE, seen=seen(first, second, third))
         except EditConflict as conflict:
             outcome["conflict"] = conflict.describe()
-        finally:
-            connections.close_all()
 
-    holder = threading.Thread(target=other_editor)
-    holder.start()
+    holder = started(other_editor)
     assert locked.wait(10)
-    decider = threading.Thread(target=deciding_editor)
-    decider.start()
+    decider = started(deciding_editor)
     decider.join(0.5)
     assert decider.is_alive(), "the decision must wait for the other editor's lock"
     release.set()

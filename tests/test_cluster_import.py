@@ -6,7 +6,7 @@ import threading
 import time
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 
 from articles import cluster_index, clustering, editorial
 from articles.cluster_index import ClusterSettings, cluster_articles
@@ -15,6 +15,7 @@ from articles.models import Article, ClusterBand, StoryCluster
 from articles.reading import parse_for_import
 from tests.browser.conftest import ensure_roles
 from tests.builders import BASE_TIME, make_article, make_provider
+from tests.threads import started
 
 ACME = "Acme unveils battery plant plan for Riverton"
 
@@ -298,18 +299,6 @@ def test_clustering_waits_for_an_editor_holding_a_candidate_and_never_deadlocks(
     candidate, reimported = Article.objects.order_by("pk").values_list("pk", flat=True)
     holding, release, errors = threading.Event(), threading.Event(), []
 
-    def in_thread(work):
-        def run():
-            try:
-                work()
-            except Exception as error:  # noqa: BLE001 - reported by the assertion below
-                errors.append(error)
-            finally:
-                connections.close_all()
-        thread = threading.Thread(target=run)
-        thread.start()
-        return thread
-
     def editor():
         with transaction.atomic():
             list(editorial.lock_articles(Article.objects.filter(pk=candidate)))
@@ -318,10 +307,10 @@ def test_clustering_waits_for_an_editor_holding_a_candidate_and_never_deadlocks(
             list(editorial.lock_articles(Article.objects.filter(pk__in=[candidate, reimported])))
             Article.objects.filter(pk__in=[candidate, reimported]).update(quality=99)
 
-    editing = in_thread(editor)
+    editing = started(editor, errors)
     assert holding.wait(10)
     story_file(files, "reuters", f"{ACME} | Reuters", provider=("Reuters", "reuters.com"))  # now the same story
-    importing = in_thread(lambda: import_paths([files]))
+    importing = started(lambda: import_paths([files]), errors)
     time.sleep(1)
     if connection.vendor == "postgresql":
         assert importing.is_alive()  # its clustering waits for the candidate's lock

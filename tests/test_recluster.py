@@ -7,12 +7,13 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection, connections
+from django.db import connection
 
 from articles import cluster_index
 from articles.cluster_index import ClusterSettings, cluster_articles, recluster
 from articles.models import Article, ClusterBand, StoryCluster
 from tests.builders import BASE_TIME, make_article
+from tests.threads import started
 
 PLANT = "Acme unveils battery plant plan for Riverton"
 LONGER = "Acme unveils battery plant plan for Riverton amid protests from residents"
@@ -161,23 +162,12 @@ def test_an_import_clustering_during_a_recluster_waits_for_it(monkeypatch):
             assert resume.wait(10)
 
     def import_clustering():
-        try:
-            cluster_articles([arrived.pk])
-            imported.set()
-        finally:
-            connections.close_all()
+        cluster_articles([arrived.pk])
+        imported.set()
 
-    def reclustering():
-        try:
-            recluster(chunk_size=1, on_progress=pause_after_first_chunk)
-        finally:
-            connections.close_all()
-
-    reclusterer = threading.Thread(target=reclustering)
-    reclusterer.start()
+    reclusterer = started(lambda: recluster(chunk_size=1, on_progress=pause_after_first_chunk))
     assert paused.wait(10)
-    importer = threading.Thread(target=import_clustering)
-    importer.start()
+    importer = started(import_clustering)
     assert not imported.wait(1), "the import's clustering ran in the middle of the recluster"
     resume.set()
     reclusterer.join(20)

@@ -8,7 +8,7 @@ import time
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from articles import editorial, rule_actions
@@ -17,6 +17,7 @@ from articles.models import Article, AuditEntry, ImportRun
 from tests.browser.conftest import ensure_roles
 from tests.builders import GOOD_FRONT, write_item
 from tests.conftest import make_user
+from tests.threads import started
 from tests.test_rules import make_rule
 
 pytestmark = pytest.mark.django_db
@@ -265,12 +266,9 @@ def test_an_editor_acting_while_the_rules_hold_the_batch_waits_and_is_told_of_th
             outcome["result"] = editorial.publish(story.pk, user=editor, source="dashboard", expected_version=story.version)
         except editorial.EditConflict as conflict:
             outcome["conflict"] = conflict.describe()
-        finally:
-            connections.close_all()
 
     monkeypatch.setattr(rule_actions.RuleRunner, "run", run_then_wait)
-    thread = threading.Thread(target=editor_publishes)
-    thread.start()
+    thread = started(editor_publishes)
     import_paths([tmp_path])
     thread.join(timeout=30)
 
