@@ -29,7 +29,7 @@ from pathlib import Path
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from . import cluster_index
+from . import cluster_index, heap
 from .import_writer import UNCHANGED_TEST_VALUES, BatchWriter, PendingFile
 from .models import Article, ImportRun
 from .rule_actions import RuleRunner, describe_actions
@@ -359,6 +359,7 @@ def import_paths(
     next batch while this one is written.
     """
     started = timezone.now()
+    heap.keep_large_blocks_out_of_the_heap()
     run_log = RunLog(started=started, arguments=arguments or {})
     importer = Importer(dry_run=dry_run, overwrite_edits=overwrite_edits, max_bytes=max_bytes, run_log=run_log)
     parser = InProcessParser()
@@ -392,6 +393,7 @@ def import_paths(
                     raise ImportFailed(f"the database stopped answering while reading {batch[0]}: {error}") from error
                 if current is not None:
                     report(importer.finish(current))
+            heap.return_freed_memory()
             current = upcoming
         if current is not None:
             with gc_paused():

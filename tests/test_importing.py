@@ -1,10 +1,11 @@
 import datetime as dt
+import sys
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from articles import import_writer, importing
+from articles import heap, import_writer, importing
 from articles.importing import import_paths
 from articles.validation import validate
 from articles.frontmatter import FrontMatterError
@@ -178,6 +179,27 @@ def test_import_run_is_recorded_with_errors(tmp_path):
     run = ImportRun.objects.get()
     assert (run.files, run.created, run.rejected, run.status) == (2, 1, 1, "finished")
     assert run.errors[0]["path"].endswith("bad.md") and run.errors[0]["line"] == 1
+
+
+def test_the_c_heap_is_kept_bounded_by_the_batch(tmp_path, monkeypatch):
+    """Resident memory bounded by the batch, not the run: glibc's mmap threshold fixed for the run, its heap trimmed
+    between batches (bench/memory.py measures the effect)."""
+    for index in range(7):
+        write_item(tmp_path, f"story-{index}")
+    calls = []
+
+    class Glibc:
+        def mallopt(self, parameter, value):
+            calls.append(("mallopt", parameter, value))
+
+        def malloc_trim(self, pad):
+            calls.append(("trim", pad))
+
+    monkeypatch.setattr(heap, "GLIBC", Glibc())
+    import_paths([tmp_path], batch_size=3)
+    assert calls == [("mallopt", heap.M_MMAP_THRESHOLD, 128 * 1024)] + [("trim", 0)] * 3
+    if sys.platform.startswith("linux"):
+        assert heap.GLIBC is not None
 
 
 def test_interrupted_import_leaves_whole_batches_only(tmp_path, monkeypatch):
