@@ -1,10 +1,9 @@
-"""The C heap of a long import: kept bounded by the batch, not the run (glibc; elsewhere nothing is done).
+"""The C heap of a long import, kept from fragmenting as the run goes on (glibc; elsewhere nothing is done).
 
-A batch frees what it allocated, but glibc serves it from a heap that only grows when what outlives the batch
-sits between the freed blocks. Two things let that heap creep up over a million files (docs/PERFORMANCE.md,
-Importer memory): glibc's mmap threshold rises to the size of any large block freed (a listing chunk, a big
-result), after which such blocks come from the heap and fragment it; and the free pages inside the heap stay
-resident until trimmed.
+A batch frees what it allocated, but glibc serves it from a heap that grows when what outlives the batch sits
+between the freed blocks. Two things made that heap grow with the run (docs/PERFORMANCE.md, Importer memory):
+glibc's mmap threshold rises to the size of any large block freed (one of 15 MiB was seen), after which such
+blocks come from the heap and leave holes in it; and the free pages inside the heap stay resident until trimmed.
 """
 
 from __future__ import annotations

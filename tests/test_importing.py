@@ -181,8 +181,8 @@ def test_import_run_is_recorded_with_errors(tmp_path):
     assert run.errors[0]["path"].endswith("bad.md") and run.errors[0]["line"] == 1
 
 
-def test_the_c_heap_is_kept_bounded_by_the_batch(tmp_path, monkeypatch):
-    """Resident memory bounded by the batch, not the run: glibc's mmap threshold fixed for the run, its heap trimmed
+def test_the_c_heap_is_kept_from_fragmenting(tmp_path, monkeypatch):
+    """glibc's heap kept from fragmenting over a long run: its mmap threshold fixed for the run, the heap trimmed
     between batches (bench/memory.py measures the effect)."""
     for index in range(7):
         write_item(tmp_path, f"story-{index}")
