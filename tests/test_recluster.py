@@ -145,7 +145,7 @@ def test_an_import_clustering_between_the_passes_hides_nothing(stories, monkeypa
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_import_clustering_during_a_recluster_waits_for_it(monkeypatch):
+def test_an_import_clustering_during_a_recluster_waits_for_it():
     """PostgreSQL: an import's clustering that starts while a recluster runs waits for it to finish, then places
     its batch among the new clusters."""
     if connection.vendor != "postgresql":
