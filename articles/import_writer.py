@@ -143,6 +143,9 @@ class BatchWriter:
     def kept_fields(self, item: PendingFile) -> list[str]:
         return [] if self.overwrite_edits else self.edited(item)
 
+    def overwritten(self, item: PendingFile) -> list[str]:
+        return self.edited(item) if self.overwrite_edits else []
+
 
     def write(self, items: list[PendingFile]) -> None:
         """Write validated items: articles, then their children, in bulk. Runs inside `write_batch`'s transaction."""
@@ -210,8 +213,7 @@ class BatchWriter:
             values.update(
                 id=item.existing["id"],
                 version=item.existing["version"] + 1,
-                editor_fields=[name for name in item.existing["editor_fields"]
-                               if not (self.overwrite_edits and name in schema.EDITABLE_FIELDS)],
+                editor_fields=[name for name in item.existing["editor_fields"] if name not in self.overwritten(item)],
                 changed_since_review=False,
             )
         else:

@@ -267,20 +267,9 @@ def test_a_viewer_cannot_take_out_or_join(viewer):
 # two editors at once ---------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def roles_put_back(django_db_blocker):
-    """The flush after a transactional test empties the groups the migrations made: put back for the tests after
-    it, once this module is done (the flush comes after a test's own fixtures are torn down)."""
-    yield
-    from tests.browser.conftest import ensure_roles
-
-    with django_db_blocker.unblock():
-        ensure_roles()
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_decision_waits_for_a_concurrent_save_and_then_refuses_the_changed_story(
-    roles_put_back, editor, second_editor,
+    editor, second_editor,
 ):
     """Two connections: another editor saves a member (locking its story, as every writer does) and has not
     committed yet; the decision waits for the lock, reads the story again under it and is refused instead of

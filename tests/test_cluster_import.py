@@ -13,7 +13,6 @@ from articles.cluster_index import ClusterSettings, cluster_articles
 from articles.importing import import_paths
 from articles.models import Article, ClusterBand, StoryCluster
 from articles.reading import parse_for_import
-from tests.browser.conftest import ensure_roles
 from tests.builders import BASE_TIME, make_article, make_provider
 from tests.threads import started
 
@@ -276,15 +275,6 @@ def test_a_stricter_threshold_clusters_less():
     assert not StoryCluster.objects.exists()
     cluster_articles(ids, config=ClusterSettings(threshold=0.5))
     assert StoryCluster.objects.get().size == 2
-
-
-@pytest.fixture(scope="module", autouse=True)
-def roles_restored_after_flush(django_db_blocker):
-    """The transactional test below ends by emptying every table, the groups migrations made included: put them
-    back for the transactional tests of other modules (as the browser tests do)."""
-    yield
-    with django_db_blocker.unblock():
-        ensure_roles()
 
 
 @pytest.mark.django_db(transaction=True)

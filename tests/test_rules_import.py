@@ -14,7 +14,6 @@ from django.test.utils import CaptureQueriesContext
 from articles import editorial, rule_actions
 from articles.importing import import_paths
 from articles.models import Article, AuditEntry, ImportRun
-from tests.browser.conftest import ensure_roles
 from tests.builders import GOOD_FRONT, write_item
 from tests.conftest import make_user
 from tests.threads import started
@@ -242,7 +241,6 @@ def test_a_dry_run_shows_what_the_rules_would_do_and_writes_nothing(tmp_path, ca
 def test_an_editor_acting_while_the_rules_hold_the_batch_waits_and_is_told_of_the_rules_change(tmp_path, monkeypatch):
     """The importer holds its batch's row locks while its rules write; an editor's publish of the same article
     waits for the batch to commit, then is refused (the rule moved the version), never interleaved."""
-    ensure_roles()  # an earlier transactional test may have flushed the groups away
     editor = make_user("editor", "Editors")
     write_item(tmp_path, "story", title="Quiet story")
     import_paths([tmp_path])
