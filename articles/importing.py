@@ -339,6 +339,29 @@ def batched(items: Iterable, size: int) -> Iterator[list]:
         yield batch
 
 
+@contextlib.contextmanager
+def sqlite_statements_not_cached() -> Iterator[None]:
+    """On SQLite, the run's connection reopened without Python's prepared-statement cache, then as configured.
+
+    The cache keeps the last 128 statements prepared. An import's are mostly one-off shapes (an IN list or a bulk
+    update of every length), up to ~170 kB each in SQLite, so over a long run the cache held up to ~20 MiB that no
+    later query reused, more the denser the table (docs/PERFORMANCE.md, Importer memory). Editors' pages, which
+    repeat their statements, keep it. Inside a transaction (a caller's, a test's) the connection is left as it is.
+    """
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        yield
+        return
+    configured = connection.settings_dict
+    connection.close()
+    connection.settings_dict = {**configured, "OPTIONS": {**configured.get("OPTIONS", {}), "cached_statements": 0}}
+    try:
+        yield
+    finally:
+        connection.close()
+        connection.settings_dict = configured
+
+
+@sqlite_statements_not_cached()
 def import_paths(
     paths: Iterable[str | os.PathLike],
     *,

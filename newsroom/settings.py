@@ -104,10 +104,6 @@ def sqlite_options() -> dict:
         "OPTIONS": {
             "timeout": 20,
             "transaction_mode": "IMMEDIATE",
-            # No prepared-statement cache. Its 128 statements are mostly the importer's one-off shapes (IN lists
-            # and bulk updates of every length), each up to hundreds of kB in SQLite, so it only held memory,
-            # more the denser the table (docs/PERFORMANCE.md, Importer memory); preparing costs microseconds.
-            "cached_statements": 0,
             "init_command": (
                 "PRAGMA journal_mode=WAL;"
                 "PRAGMA synchronous=NORMAL;"

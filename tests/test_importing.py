@@ -2,7 +2,7 @@ import datetime as dt
 import sys
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from articles import heap, import_writer, importing
@@ -200,6 +200,31 @@ def test_the_c_heap_is_kept_from_fragmenting(tmp_path, monkeypatch):
     assert calls == [("mallopt", heap.M_MMAP_THRESHOLD, 128 * 1024)] + [("trim", 0)] * 3
     if sys.platform.startswith("linux"):
         assert heap.GLIBC is not None
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="Python's statement cache is sqlite3's")
+def test_a_sqlite_run_keeps_no_prepared_statements(tmp_path):
+    """The run's connection has no statement cache (its one-off statements only held memory), and the connection
+    is as configured again afterwards; inside a caller's transaction the connection is left alone."""
+    write_item(tmp_path, "story-1")
+    configured = connection.settings_dict
+    seen = []
+
+    def note_the_connection(result):
+        seen.append((connection.settings_dict["OPTIONS"].get("cached_statements"), connection.connection))
+
+    import_paths([tmp_path], on_result=note_the_connection)
+    assert seen[0][0] == 0 and seen[0][1] is not None
+    assert connection.settings_dict is configured and "cached_statements" not in configured["OPTIONS"]
+    assert Article.objects.filter(source_key="story-1").exists()
+
+    seen.clear()
+    write_item(tmp_path, "story-2")
+    with transaction.atomic():
+        import_paths([tmp_path], on_result=note_the_connection)
+    assert seen[0][0] is None
+    assert Article.objects.count() == 2
 
 
 def test_interrupted_import_leaves_whole_batches_only(tmp_path, monkeypatch):
