@@ -146,7 +146,6 @@ class BatchWriter:
     def overwritten(self, item: PendingFile) -> list[str]:
         return self.edited(item) if self.overwrite_edits else []
 
-
     def write(self, items: list[PendingFile]) -> None:
         """Write validated items: articles, then their children, in bulk. Runs inside `write_batch`'s transaction."""
         now = timezone.now()
@@ -210,10 +209,11 @@ class BatchWriter:
             updated_at=now,
         )
         if item.existing:
+            overwritten = self.overwritten(item)
             values.update(
                 id=item.existing["id"],
                 version=item.existing["version"] + 1,
-                editor_fields=[name for name in item.existing["editor_fields"] if name not in self.overwritten(item)],
+                editor_fields=[name for name in item.existing["editor_fields"] if name not in overwritten],
                 changed_since_review=False,
             )
         else:

@@ -209,21 +209,26 @@ def test_a_sqlite_run_keeps_no_prepared_statements(tmp_path):
     is as configured again afterwards; inside a caller's transaction the connection is left alone."""
     write_item(tmp_path, "story-1")
     configured = connection.settings_dict
+    connection.ensure_connection()
+    before = connection.connection
     seen = []
 
     def note_the_connection(result):
         seen.append((connection.settings_dict["OPTIONS"].get("cached_statements"), connection.connection))
 
     import_paths([tmp_path], on_result=note_the_connection)
-    assert seen[0][0] == 0 and seen[0][1] is not None
+    cached, during = seen[0]
+    assert cached == 0 and during is not None and during is not before  # reopened with the option
     assert connection.settings_dict is configured and "cached_statements" not in configured["OPTIONS"]
+    assert connection.connection is None  # closed: the next query opens it as configured
     assert Article.objects.filter(source_key="story-1").exists()
 
     seen.clear()
     write_item(tmp_path, "story-2")
     with transaction.atomic():
+        before = connection.connection
         import_paths([tmp_path], on_result=note_the_connection)
-    assert seen[0][0] is None
+    assert seen[0] == (None, before)
     assert Article.objects.count() == 2
 
 
