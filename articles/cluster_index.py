@@ -166,7 +166,7 @@ def _cluster_once(ids: list[int], config: ClusterSettings, *, last_attempt: bool
     texts, bands = _texts_and_bands(ids, config, hints)
     ids = sorted(texts)
     same_url: set[tuple[int, int]] = set()
-    edges = _verified_edges(texts, _candidates(texts, bands), config, same_url)
+    edges = _verified_edges(texts, _candidates(texts, bands), config, same_url)  # empties the candidates
     outcome = ClusteringOutcome(articles=len(ids))
     current, pinned, moments = _lock_involved(ids, edges, last_attempt=last_attempt, outcome=outcome)
     edges = [(a, b) for a, b in edges if a in current and b in current]
@@ -217,22 +217,28 @@ def _verified_edges(texts: dict[int, clustering.StoryText], candidates: dict[int
     """The candidate pairs that are one story (and, into `same_url`, those that share a canonical URL: one story
     whatever their dates). The batch's candidates outside it are read OUTSIDE_CHUNK at a time and dropped once
     compared: a batch of 1,000 can have 15,000 of them (a few kB each as compared), more the more items a day
-    the table holds, so reading them at once made memory grow with the table."""
+    the table holds, so reading them at once made memory grow with the table. For the same reason `candidates`
+    (up to MOST_PER_BAND ids per band of each article) is emptied as its pairs are sorted out, and the pairs
+    outside the batch are kept as lists by outside article, not as a set of tuples."""
     def same(a: int, b: int, others: dict) -> bool:
         first, second = texts.get(a) or others[a], texts.get(b) or others[b]
         if first.url_keys & second.url_keys:
             same_url.add((min(a, b), max(a, b)))
         return clustering.same_story(first, second, threshold=config.threshold, days=config.days)
 
-    pairs = {(min(pk, other), max(pk, other)) for pk, found in candidates.items() for other in found}
-    edges = [(a, b) for a, b in sorted(pairs) if a in texts and b in texts and same(a, b, {})]
+    inside: set[tuple[int, int]] = set()  # pairs within the batch, each once
     outside: dict[int, list[int]] = defaultdict(list)  # an article outside the batch -> its candidates in it
-    for a, b in pairs:
-        if (a in texts) != (b in texts):
-            outside[b if a in texts else a].append(a if a in texts else b)
+    while candidates:
+        pk, found = candidates.popitem()
+        for other in found:
+            if other in texts:
+                inside.add((min(pk, other), max(pk, other)))
+            else:
+                outside[other].append(pk)
+    edges = [(a, b) for a, b in sorted(inside) if same(a, b, {})]
     for chunk in _chunks(sorted(outside), OUTSIDE_CHUNK):
         others = story_texts(_chunked_values(Article.objects.all(), "pk__in", chunk, TEXT_VALUES))
-        edges += [(min(pk, other), max(pk, other)) for other in others for pk in outside[other]
+        edges += [(min(pk, other), max(pk, other)) for other in others for pk in outside.pop(other)
                   if same(pk, other, others)]
     return sorted(edges)
 
