@@ -399,7 +399,7 @@ class ImportRun(models.Model):
 
     @staticmethod
     def describe_counts(counts) -> str:
-        """The summary line of a run, or of an import still counting (`importing.ImportSummary`)."""
+        """The summary line of a run, or of an import still counting (`import_log.ImportSummary`)."""
         line = (
             f"{counts.files} files: {counts.created} created, {counts.updated} updated, "
             f"{counts.unchanged} unchanged, {counts.rejected} rejected"

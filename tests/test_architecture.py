@@ -16,7 +16,7 @@ FLOW = [
     "lookups", "models", "display",
     # 3. writes
     "reading", "story_leads", "editorial", "editorial_clusters", "rules", "rule_actions", "cluster_index",
-    "import_writer", "heap", "importing", "exporting",
+    "import_writer", "heap", "import_log", "importing", "exporting",
     # 4. reads
     "timestamps", "paging", "search", "filters", "selectors", "cluster_selectors", "published",
     # 5. the web

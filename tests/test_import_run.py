@@ -10,7 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import OperationalError, connection
 
-from articles import import_writer, importing
+from articles import import_log, import_writer, importing
 from articles.importing import ImportFailed, import_paths
 from articles.management.commands.import_articles import EXIT_RUN_FAILED
 from articles.models import Article, ImportRun
@@ -159,7 +159,7 @@ def test_the_command_prints_each_warning_once_and_reports_skipped_entries(tmp_pa
 
 def test_the_run_log_keeps_the_first_errors_and_counts_every_rejected_file(tmp_path, monkeypatch):
     """Memory: a run of a million bad files must not hold a million errors; the report file has each one."""
-    monkeypatch.setattr(importing, "MAX_ERRORS_KEPT", 2)
+    monkeypatch.setattr(import_log, "MAX_ERRORS_KEPT", 2)
     write_item(tmp_path, "good")
     for index in range(3):
         (tmp_path / f"bad-{index}.md").write_text("no front matter\n")
