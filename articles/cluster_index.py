@@ -130,13 +130,17 @@ def cluster_articles(article_ids: Iterable[int], *, config: ClusterSettings | No
     raise AssertionError("unreachable: the last attempt never raises MembershipMoved")  # pragma: no cover
 
 
-def story_source(row: dict) -> tuple:
-    """What an article row (TEXT_VALUES) makes its story text of; an article without a date is placed in time
-    by its import."""
+def _moment(row: dict) -> float | None:
+    """An article's place in time: its date, or its import for an article without one."""
     moment = row["published_date_time"] or row["imported_at"]
+    return moment.timestamp() if moment else None
+
+
+def story_source(row: dict) -> tuple:
+    """What an article row (TEXT_VALUES) makes its story text of."""
     return clustering.story_source(
         row["title"], row["excerpt"], (row["web_url_key"], row["original_url_key"]),
-        moment.timestamp() if moment else None, (row["provider__name"] or "", row["provider__domain"] or ""),
+        _moment(row), (row["provider__name"] or "", row["provider__domain"] or ""),
     )
 
 
@@ -237,10 +241,30 @@ def _verified_edges(texts: dict[int, clustering.StoryText], candidates: dict[int
                 outside[other].append(pk)
     edges = [(a, b) for a, b in sorted(inside) if same(a, b, {})]
     for chunk in _chunks(sorted(outside), OUTSIDE_CHUNK):
-        others = story_texts(_chunked_values(Article.objects.all(), "pk__in", chunk, TEXT_VALUES))
-        edges += [(min(pk, other), max(pk, other)) for other in others for pk in outside.pop(other)
+        worth = _worth_comparing({other: outside.pop(other) for other in chunk}, texts, config.days)
+        others = story_texts(_chunked_values(Article.objects.all(), "pk__in", sorted(worth), TEXT_VALUES))
+        edges += [(min(pk, other), max(pk, other)) for other in others for pk in worth[other]
                   if same(pk, other, others)]
     return sorted(edges)
+
+
+PLACING_VALUES = ("pk", "published_date_time", "imported_at", "web_url_key", "original_url_key")
+
+
+def _worth_comparing(outside: dict[int, list[int]], texts: dict[int, clustering.StoryText],
+                     days: float) -> dict[int, list[int]]:
+    """Of the articles outside the batch (-> their candidates in it), those that may be one story with a
+    candidate: sharing a canonical URL, or not `apart_in_time`. At a dense table about half are not (a looked-up
+    band takes in the neighbouring time bucket), and their story texts were most of a clustering call's time:
+    this reads only their dates and URL keys, and `same_story` would have said no to them on those alone."""
+    worth = {}
+    for row in _chunked_values(Article.objects.all(), "pk__in", sorted(outside), PLACING_VALUES):
+        moment, keys = _moment(row), {row["web_url_key"], row["original_url_key"]}
+        near = [pk for pk in outside[row["pk"]]
+                if keys & texts[pk].url_keys or not clustering.apart_in_time(moment, texts[pk].moment, days)]
+        if near:
+            worth[row["pk"]] = near
+    return worth
 
 
 def _candidates(texts: dict[int, clustering.StoryText], bands: dict[int, tuple[list[int], list[int]]]) -> dict[int, set[int]]:

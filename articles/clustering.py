@@ -189,6 +189,8 @@ _UNITS = {"bn": "billion", "tn": "trillion", "m": "million"}
 
 def _spell_amounts(text: str) -> str:
     """"$3bn" and "$3 billion", "£40m" and "£40 million" alike."""
+    if not _DIGIT.search(text):  # every amount has a digit; most texts have none, and the substitution is slow
+        return text
     def spelled(match):
         if match.group(1):
             return f"{match.group(1)} {_UNITS.get(match.group(2).lower(), match.group(2))}"
@@ -327,10 +329,15 @@ def _typo_of_any(word: str, words: frozenset[str]) -> bool:
                for other in words)
 
 
+def apart_in_time(a: float | None, b: float | None, days: float) -> bool:
+    """Both dated and more than `days` apart: then only a shared canonical URL makes them one story."""
+    return a is not None and b is not None and abs(a - b) > days * 86400
+
+
 def same_story(a: StoryText, b: StoryText, *, threshold: float = DEFAULT_THRESHOLD, days: float = DEFAULT_DAYS) -> bool:
     if a.url_keys & b.url_keys:
         return True
-    if a.moment is not None and b.moment is not None and abs(a.moment - b.moment) > days * 86400:
+    if apart_in_time(a.moment, b.moment, days):
         return False
     likeness = title_likeness(a, b)
     # Too unlike to be one story whatever else holds: skip the costlier test for distinct subjects.

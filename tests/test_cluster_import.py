@@ -2,6 +2,7 @@
 editors' placements kept, a bounded number of queries per batch, and no deadlock with editors on PostgreSQL."""
 
 import dataclasses
+import datetime as dt
 import threading
 import time
 
@@ -265,6 +266,38 @@ def test_candidates_outside_the_batch_are_compared_a_chunk_at_a_time(monkeypatch
     story = Article.objects.get(pk=batch[0]).cluster
     assert set(story.members.values_list("pk", flat=True)) == {*earlier, batch[0]}
     assert Article.objects.get(pk=batch[1]).cluster_id == Article.objects.get(pk=unrelated).cluster_id is not None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("hours_apart, same_url, one_story", [
+    (30, False, True),  # within the clustering's days
+    (24 * 10, False, False),  # further apart: `same_story` says no on the dates alone
+    (24 * 10, True, True),  # as far apart, but the same canonical URL: one story whatever the dates
+])
+def test_a_candidate_outside_the_batch_is_read_for_its_text_only_if_it_may_be_one_story(
+        monkeypatch, hours_apart, same_url, one_story):
+    """At a dense table half the candidates outside a batch are too far apart in time, and building their texts
+    was most of a clustering call's time: they are left out, and the decision is the same."""
+    config = ClusterSettings.from_settings()
+    batch = make_article(title=ACME, excerpt="", published_date_time=BASE_TIME, web_url="https://acme.example/plant")
+    other = make_article(title=f"{ACME} | Reuters", excerpt="", published_date_time=BASE_TIME + dt.timedelta(hours=hours_apart),
+                         web_url="https://acme.example/plant" if same_url else "https://reuters.example/acme")
+    read, story_texts = [], cluster_index.story_texts
+
+    def recording(rows):
+        rows = list(rows)
+        read.extend(row["pk"] for row in rows)
+        return story_texts(rows)
+
+    monkeypatch.setattr(cluster_index, "story_texts", recording)
+    texts, _ = cluster_index._texts_and_bands([batch.pk], config, {})
+    shared = set()
+    edges = cluster_index._verified_edges(texts, {batch.pk: {other.pk}}, config, shared)
+    assert edges == ([(batch.pk, other.pk)] if one_story else [])
+    assert read == ([other.pk] if one_story else [])
+    assert shared == ({(batch.pk, other.pk)} if same_url else set())
+    assert one_story == clustering.same_story(texts[batch.pk], story_texts(Article.objects.filter(pk=other.pk).values(
+        *cluster_index.TEXT_VALUES))[other.pk], threshold=config.threshold, days=config.days)
 
 
 @pytest.mark.django_db
